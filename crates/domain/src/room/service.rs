@@ -1,0 +1,304 @@
+//! Room use cases: create, read, list, update and delete, with the permission matrix applied.
+
+use std::sync::Arc;
+
+use super::{
+    AccessLevel, Room, RoomConfiguration, RoomCursor, RoomName, RoomRef, RoomRepository, RoomView,
+    Slug,
+};
+use crate::access::{AccessRepository, AccessWithUser, ResourceAccess, Role};
+use crate::clock::Clock;
+use crate::id::{AccessId, RoomId};
+use crate::page::{Page, PageRequest};
+use crate::policy::{RoomAction, authorize, may_join_directly, may_see_accesses};
+use crate::{Caller, Error};
+
+/// How many times a random slug is redrawn when it collides.
+const RANDOM_SLUG_ATTEMPTS: usize = 3;
+
+/// Deployment choices that shape rooms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoomSettings {
+    /// The access level of new rooms when neither the request nor the creator's defaults set
+    /// one.
+    pub default_access_level: AccessLevel,
+}
+
+impl Default for RoomSettings {
+    fn default() -> Self {
+        Self {
+            default_access_level: AccessLevel::Public,
+        }
+    }
+}
+
+/// What a caller asks for when creating a room.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateRoom {
+    /// The name; absent → a random slug serves as name.
+    pub name: Option<String>,
+    /// The access level; absent → the creator's default, else the deployment's.
+    pub access_level: Option<AccessLevel>,
+    /// The configuration; absent or empty → the creator's default configuration.
+    pub configuration: Option<RoomConfiguration>,
+}
+
+/// The changes a caller asks for on a room; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoomPatch {
+    /// A new name (the slug follows unless it was random).
+    pub name: Option<String>,
+    /// A new access level.
+    pub access_level: Option<AccessLevel>,
+    /// A new configuration (replaces the old one).
+    pub configuration: Option<RoomConfiguration>,
+}
+
+impl RoomRef {
+    /// Finds the room this reference names.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] ("No Room matches the given query.") and [`Error::Unavailable`].
+    pub async fn resolve(&self, rooms: &dyn RoomRepository) -> Result<Room, Error> {
+        let found = match self {
+            Self::Id(id) => rooms.get(*id).await,
+            Self::Slug(slug) => rooms.get_by_slug(slug).await,
+        };
+        found.map_err(|e| match e {
+            Error::NotFound(_) => Error::NotFound("No Room matches the given query.".to_owned()),
+            other => other,
+        })
+    }
+}
+
+/// The room use cases.
+#[derive(Clone)]
+pub struct RoomService {
+    rooms: Arc<dyn RoomRepository>,
+    accesses: Arc<dyn AccessRepository>,
+    clock: Arc<dyn Clock>,
+    settings: RoomSettings,
+}
+
+impl RoomService {
+    /// Builds the service over its ports.
+    pub fn new(
+        rooms: Arc<dyn RoomRepository>,
+        accesses: Arc<dyn AccessRepository>,
+        clock: Arc<dyn Clock>,
+        settings: RoomSettings,
+    ) -> Self {
+        Self {
+            rooms,
+            accesses,
+            clock,
+            settings,
+        }
+    }
+
+    /// Creates a room owned by the caller.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unauthenticated`] for anonymous callers; [`Error::Invalid`] on `name` or `slug`;
+    /// [`Error::AlreadyExists`] on `slug`; [`Error::Unavailable`].
+    #[tracing::instrument(skip_all)]
+    pub async fn create(&self, caller: &Caller, request: CreateRoom) -> Result<RoomView, Error> {
+        authorize(RoomAction::Create, caller.is_authenticated(), None)?;
+        let user = caller.require_user()?;
+        let access_level = request
+            .access_level
+            .or(user.default_room_access_level)
+            .unwrap_or(self.settings.default_access_level);
+        let configuration = request
+            .configuration
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| user.default_room_configuration.clone());
+        let named = match &request.name {
+            Some(raw) => Some((
+                RoomName::parse(raw).map_err(|e| e.at("name"))?,
+                Slug::from_name(raw).map_err(|e| e.at("slug"))?,
+            )),
+            None => None,
+        };
+        let attempts = if named.is_some() {
+            1
+        } else {
+            RANDOM_SLUG_ATTEMPTS
+        };
+        let now = self.clock.now();
+        let mut last_error = None;
+        for _ in 0..attempts {
+            let (name, slug, slug_is_random) = if let Some((name, slug)) = &named {
+                (name.clone(), slug.clone(), false)
+            } else {
+                let slug = Slug::random();
+                let name = RoomName::parse(slug.as_str()).map_err(Error::internal)?;
+                (name, slug, true)
+            };
+            let room = Room {
+                id: RoomId::new(),
+                name,
+                slug,
+                slug_is_random,
+                access_level,
+                configuration: configuration.clone(),
+                pin_code: None,
+                created_at: now,
+                updated_at: now,
+            };
+            let owner = ResourceAccess {
+                id: AccessId::new(),
+                room: room.id,
+                user: user.id,
+                role: Role::Owner,
+                created_at: now,
+                updated_at: now,
+            };
+            match self.rooms.insert(&room, &owner).await {
+                Ok(()) => {
+                    tracing::info!(room_id = %room.id, "room created");
+                    let accesses = vec![AccessWithUser {
+                        access: owner,
+                        user: user.clone(),
+                    }];
+                    return Ok(RoomView {
+                        room,
+                        caller_role: Some(Role::Owner),
+                        may_join: true,
+                        accesses: Some(accesses),
+                    });
+                }
+                Err(e @ Error::AlreadyExists { .. }) => last_error = Some(e),
+                Err(other) => return Err(other),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| Error::internal("no slug attempt was made")))
+    }
+
+    /// Reads a room as the caller sees it (accesses only for its administrators and owners).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NotFound`] and [`Error::Unavailable`].
+    #[tracing::instrument(skip_all, fields(room = reference))]
+    pub async fn get(&self, caller: &Caller, reference: &str) -> Result<RoomView, Error> {
+        let room = RoomRef::parse(reference)
+            .resolve(self.rooms.as_ref())
+            .await?;
+        self.view(caller, room).await
+    }
+
+    async fn view(&self, caller: &Caller, room: Room) -> Result<RoomView, Error> {
+        let role = self.role_of(caller, room.id).await?;
+        let may_join = may_join_directly(room.access_level, caller.is_authenticated(), role);
+        let accesses = if may_see_accesses(role) {
+            Some(self.accesses.list_for_room(room.id).await?)
+        } else {
+            None
+        };
+        Ok(RoomView {
+            room,
+            caller_role: role,
+            may_join,
+            accesses,
+        })
+    }
+
+    async fn role_of(&self, caller: &Caller, room: RoomId) -> Result<Option<Role>, Error> {
+        match caller.user() {
+            Some(user) => self.accesses.role_of(room, user.id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Lists the rooms on which the caller has a role, by name; empty for anonymous callers.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`].
+    #[tracing::instrument(skip_all)]
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        page: &PageRequest<RoomCursor>,
+    ) -> Result<Page<RoomView, RoomCursor>, Error> {
+        let Some(user) = caller.user() else {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        };
+        let rows = self.rooms.list_for_user(user.id, page).await?;
+        let views = rows
+            .into_iter()
+            .map(|(room, role)| RoomView {
+                room,
+                caller_role: Some(role),
+                may_join: true,
+                accesses: None,
+            })
+            .collect();
+        Ok(Page::from_overfetch(views, page.size, |v| v.room.cursor()))
+    }
+
+    /// Changes a room's name (and slug), access level or configuration.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unauthenticated`]; [`Error::NotFound`]; [`Error::PermissionDenied`] for
+    /// callers who are not administrator or owner; [`Error::Invalid`] on `name`/`slug`;
+    /// [`Error::AlreadyExists`] on `slug`; [`Error::Unavailable`].
+    #[tracing::instrument(skip_all, fields(room = reference))]
+    pub async fn update(
+        &self,
+        caller: &Caller,
+        reference: &str,
+        patch: RoomPatch,
+    ) -> Result<RoomView, Error> {
+        caller.require_user()?;
+        let mut room = RoomRef::parse(reference)
+            .resolve(self.rooms.as_ref())
+            .await?;
+        let role = self.role_of(caller, room.id).await?;
+        authorize(RoomAction::Update, true, role)?;
+        if let Some(raw) = &patch.name {
+            room.name = RoomName::parse(raw).map_err(|e| e.at("name"))?;
+            if !room.slug_is_random {
+                room.slug = Slug::from_name(raw).map_err(|e| e.at("slug"))?;
+            }
+        }
+        if let Some(level) = patch.access_level {
+            room.access_level = level;
+        }
+        if let Some(configuration) = patch.configuration {
+            room.configuration = configuration;
+        }
+        room.updated_at = self.clock.now();
+        self.rooms.update(&room).await?;
+        self.view(caller, room).await
+    }
+
+    /// Deletes a room (owners only).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unauthenticated`]; [`Error::NotFound`]; [`Error::PermissionDenied`] for
+    /// callers who are not owner; [`Error::Unavailable`].
+    #[tracing::instrument(skip_all, fields(room = reference))]
+    pub async fn delete(&self, caller: &Caller, reference: &str) -> Result<(), Error> {
+        caller.require_user()?;
+        let room = RoomRef::parse(reference)
+            .resolve(self.rooms.as_ref())
+            .await?;
+        let role = self.role_of(caller, room.id).await?;
+        authorize(RoomAction::Delete, true, role)?;
+        self.rooms.delete(room.id).await?;
+        tracing::info!(room_id = %room.id, "room deleted");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,369 @@
+//! Room use cases against mocked ports: every rule and every cell of the matrix.
+
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::access::MockAccessRepository;
+use crate::fixtures::{access, block_on, clock, matrix_callers, outcome, room, user};
+use crate::page::PageSize;
+use crate::room::{MediaSource, MockRoomRepository, PinCode};
+
+fn service(rooms: MockRoomRepository, accesses: MockAccessRepository) -> RoomService {
+    RoomService::new(
+        Arc::new(rooms),
+        Arc::new(accesses),
+        clock(),
+        RoomSettings::default(),
+    )
+}
+
+/// Repositories that know one room and give `role` to every user.
+fn world(stored: &Room, role: Option<Role>) -> (MockRoomRepository, MockAccessRepository) {
+    let mut rooms = MockRoomRepository::new();
+    let by_slug = stored.clone();
+    rooms
+        .expect_get_by_slug()
+        .returning(move |_| Ok(by_slug.clone()));
+    let by_id = stored.clone();
+    rooms.expect_get().returning(move |_| Ok(by_id.clone()));
+    rooms.expect_update().returning(|_| Ok(()));
+    rooms.expect_delete().returning(|_| Ok(()));
+    let mut accesses = MockAccessRepository::new();
+    accesses.expect_role_of().returning(move |_, _| Ok(role));
+    let room_id = stored.id;
+    accesses.expect_list_for_room().returning(move |_| {
+        let owner = user("owner");
+        Ok(vec![AccessWithUser {
+            access: access(room_id, owner.id, Role::Owner),
+            user: owner,
+        }])
+    });
+    (rooms, accesses)
+}
+
+#[test]
+fn anonymous_callers_cannot_create_rooms() {
+    let svc = service(MockRoomRepository::new(), MockAccessRepository::new());
+    let result = block_on(svc.create(&Caller::anonymous(), CreateRoom::default()));
+    assert_eq!(outcome(&result), "401");
+}
+
+#[test]
+fn the_creator_becomes_owner_and_the_slug_follows_the_name() {
+    let creator = user("creator");
+    let inserted = Arc::new(Mutex::new(None));
+    let seen = inserted.clone();
+    let mut rooms = MockRoomRepository::new();
+    rooms
+        .expect_insert()
+        .times(1)
+        .returning(move |room, owner| {
+            *seen.lock().unwrap() = Some((room.clone(), owner.clone()));
+            Ok(())
+        });
+    let svc = service(rooms, MockAccessRepository::new());
+    let request = CreateRoom {
+        name: Some("Réunion d'équipe".to_owned()),
+        ..CreateRoom::default()
+    };
+    let view = block_on(svc.create(&Caller::User(creator.clone()), request)).unwrap();
+    let (room, owner) = inserted.lock().unwrap().clone().unwrap();
+    assert_eq!(room.slug.as_str(), "reunion-dequipe");
+    assert_eq!(room.name.as_str(), "Réunion d'équipe");
+    assert_eq!(room.access_level, AccessLevel::Public);
+    assert!(!room.slug_is_random);
+    assert_eq!(
+        (owner.room, owner.user, owner.role),
+        (room.id, creator.id, Role::Owner)
+    );
+    assert_eq!(view.caller_role, Some(Role::Owner));
+    assert!(view.may_join);
+    assert_eq!(view.accesses.unwrap().len(), 1);
+}
+
+#[test]
+fn creator_defaults_apply_only_when_the_request_omits_them() {
+    let mut creator = user("creator");
+    creator.default_room_access_level = Some(AccessLevel::Restricted);
+    creator.default_room_configuration = RoomConfiguration {
+        everyone_can_mute: Some(false),
+        ..RoomConfiguration::default()
+    };
+    let mut rooms = MockRoomRepository::new();
+    rooms.expect_insert().returning(|_, _| Ok(()));
+    let svc = service(rooms, MockAccessRepository::new());
+    let caller = Caller::User(creator.clone());
+
+    let defaulted = block_on(svc.create(
+        &caller,
+        CreateRoom {
+            name: Some("a".to_owned()),
+            access_level: None,
+            configuration: Some(RoomConfiguration::default()),
+        },
+    ))
+    .unwrap();
+    assert_eq!(defaulted.room.access_level, AccessLevel::Restricted);
+    assert_eq!(
+        defaulted.room.configuration,
+        creator.default_room_configuration
+    );
+
+    let chosen_config = RoomConfiguration {
+        can_publish_sources: Some(vec![MediaSource::Microphone]),
+        ..RoomConfiguration::default()
+    };
+    let explicit = block_on(svc.create(
+        &caller,
+        CreateRoom {
+            name: Some("b".to_owned()),
+            access_level: Some(AccessLevel::Trusted),
+            configuration: Some(chosen_config.clone()),
+        },
+    ))
+    .unwrap();
+    assert_eq!(explicit.room.access_level, AccessLevel::Trusted);
+    assert_eq!(explicit.room.configuration, chosen_config);
+}
+
+#[test]
+fn a_room_without_name_gets_a_random_slug_as_name_and_redraws_on_collision() {
+    let mut rooms = MockRoomRepository::new();
+    let mut calls = 0;
+    rooms.expect_insert().times(2).returning(move |_, _| {
+        calls += 1;
+        if calls == 1 {
+            Err(Error::AlreadyExists {
+                field: "slug",
+                message: "Room with this Slug already exists.".to_owned(),
+            })
+        } else {
+            Ok(())
+        }
+    });
+    let svc = service(rooms, MockAccessRepository::new());
+    let view = block_on(svc.create(&Caller::User(user("u")), CreateRoom::default())).unwrap();
+    assert!(view.room.slug_is_random);
+    assert_eq!(view.room.name.as_str(), view.room.slug.as_str());
+    assert_eq!(view.room.slug.as_str().len(), 12);
+}
+
+#[test]
+fn a_named_slug_collision_is_reported_on_slug() {
+    let mut rooms = MockRoomRepository::new();
+    rooms.expect_insert().times(1).returning(|_, _| {
+        Err(Error::AlreadyExists {
+            field: "slug",
+            message: "Room with this Slug already exists.".to_owned(),
+        })
+    });
+    let svc = service(rooms, MockAccessRepository::new());
+    let request = CreateRoom {
+        name: Some("My Room!".to_owned()),
+        ..CreateRoom::default()
+    };
+    match block_on(svc.create(&Caller::User(user("u")), request)) {
+        Err(Error::AlreadyExists { field, .. }) => assert_eq!(field, "slug"),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn invalid_names_are_refused_before_any_write() {
+    let svc = service(MockRoomRepository::new(), MockAccessRepository::new());
+    let caller = Caller::User(user("u"));
+    for (name, field) in [
+        ("", "name"),
+        ("7f8bd06c-1b0b-4c38-a4f6-7bd1d0c6d0b6", "slug"),
+        (&"a".repeat(101), "slug"),
+        (&"a".repeat(501), "name"),
+    ] {
+        let request = CreateRoom {
+            name: Some(name.to_owned()),
+            ..CreateRoom::default()
+        };
+        match block_on(svc.create(&caller, request)) {
+            Err(Error::Invalid(violations)) => assert_eq!(violations[0].field, field, "{name}"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn reading_a_room_follows_the_matrix() {
+    // (access level, may_join per caller column)
+    let expected = [
+        (AccessLevel::Public, [true, true, true, true, true]),
+        (AccessLevel::Trusted, [false, true, true, true, true]),
+        (AccessLevel::Restricted, [false, false, true, true, true]),
+    ];
+    for (level, joins) in expected {
+        let mut stored = room("Daily", level);
+        stored.pin_code = Some(PinCode::from_stored("0123456789".to_owned()));
+        for ((caller, role), may_join) in matrix_callers().into_iter().zip(joins) {
+            let (rooms, accesses) = world(&stored, role);
+            let view = block_on(service(rooms, accesses).get(&caller, "daily")).unwrap();
+            assert_eq!(view.may_join, may_join, "{level} {role:?}");
+            assert_eq!(view.visible_pin().is_some(), may_join, "{level} {role:?}");
+            let privileged = matches!(role, Some(Role::Administrator | Role::Owner));
+            assert_eq!(view.accesses.is_some(), privileged, "{level} {role:?}");
+            assert_eq!(view.caller_role, role);
+        }
+    }
+}
+
+#[test]
+fn rooms_resolve_by_id_by_slug_and_by_non_normalised_name() {
+    let stored = room("Réunion", AccessLevel::Public);
+    let mut rooms = MockRoomRepository::new();
+    let by_slug = stored.clone();
+    rooms
+        .expect_get_by_slug()
+        .withf(|slug| slug == "reunion")
+        .times(2)
+        .returning(move |_| Ok(by_slug.clone()));
+    let by_id = stored.clone();
+    let id = stored.id;
+    rooms
+        .expect_get()
+        .withf(move |asked| *asked == id)
+        .times(2)
+        .returning(move |_| Ok(by_id.clone()));
+    let svc = service(rooms, MockAccessRepository::new());
+    let anonymous = Caller::anonymous();
+    for reference in [
+        "Réunion".to_owned(),
+        "reunion".to_owned(),
+        stored.id.to_string(),
+        stored.id.as_uuid().simple().to_string(),
+    ] {
+        assert_eq!(
+            block_on(svc.get(&anonymous, &reference)).unwrap().room.id,
+            stored.id
+        );
+    }
+}
+
+#[test]
+fn an_unknown_room_is_not_found_with_the_reference_message() {
+    let mut rooms = MockRoomRepository::new();
+    rooms
+        .expect_get_by_slug()
+        .returning(|_| Err(Error::NotFound("room".to_owned())));
+    let svc = service(rooms, MockAccessRepository::new());
+    match block_on(svc.get(&Caller::anonymous(), "nowhere")) {
+        Err(Error::NotFound(message)) => assert_eq!(message, "No Room matches the given query."),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn listing_is_empty_for_anonymous_and_own_rooms_for_users() {
+    let svc = service(MockRoomRepository::new(), MockAccessRepository::new());
+    let page = PageRequest::default();
+    let empty = block_on(svc.list(&Caller::anonymous(), &page)).unwrap();
+    assert!(empty.items.is_empty() && empty.next.is_none());
+
+    let me = user("me");
+    let my_id = me.id;
+    let mut rooms = MockRoomRepository::new();
+    rooms
+        .expect_list_for_user()
+        .withf(move |user, _| *user == my_id)
+        .returning(|_, _| {
+            Ok(vec![
+                (room("a", AccessLevel::Restricted), Role::Member),
+                (room("b", AccessLevel::Public), Role::Owner),
+                (room("c", AccessLevel::Public), Role::Owner),
+            ])
+        });
+    let svc = service(rooms, MockAccessRepository::new());
+    let page = PageRequest {
+        size: PageSize::from_request(2).unwrap(),
+        after: None,
+    };
+    let listed = block_on(svc.list(&Caller::User(me), &page)).unwrap();
+    assert_eq!(listed.items.len(), 2);
+    assert!(
+        listed
+            .items
+            .iter()
+            .all(|v| v.may_join && v.accesses.is_none())
+    );
+    assert_eq!(listed.next.map(|c| c.name), Some("b".to_owned()));
+}
+
+#[test]
+fn updating_follows_the_matrix() {
+    let stored = room("Daily", AccessLevel::Public);
+    let row: Vec<&str> = matrix_callers()
+        .into_iter()
+        .map(|(caller, role)| {
+            let (rooms, accesses) = world(&stored, role);
+            let patch = RoomPatch {
+                access_level: Some(AccessLevel::Restricted),
+                ..RoomPatch::default()
+            };
+            outcome(&block_on(
+                service(rooms, accesses).update(&caller, "daily", patch),
+            ))
+        })
+        .collect();
+    assert_eq!(row, ["401", "403", "403", "yes", "yes"]);
+}
+
+#[test]
+fn deleting_follows_the_matrix() {
+    let stored = room("Daily", AccessLevel::Public);
+    let row: Vec<&str> = matrix_callers()
+        .into_iter()
+        .map(|(caller, role)| {
+            let (rooms, accesses) = world(&stored, role);
+            outcome(&block_on(service(rooms, accesses).delete(&caller, "daily")))
+        })
+        .collect();
+    assert_eq!(row, ["401", "403", "403", "403", "yes"]);
+}
+
+#[test]
+fn renaming_recomputes_the_slug_unless_it_was_random() {
+    let owner = Caller::User(user("owner"));
+    let rename = || RoomPatch {
+        name: Some("New Name".to_owned()),
+        ..RoomPatch::default()
+    };
+
+    let named = room("Old", AccessLevel::Public);
+    let (rooms, accesses) = world(&named, Some(Role::Owner));
+    let view = block_on(service(rooms, accesses).update(&owner, "old", rename())).unwrap();
+    assert_eq!(view.room.slug.as_str(), "new-name");
+
+    let mut random = room("abc-defg-hij", AccessLevel::Public);
+    random.slug_is_random = true;
+    let (rooms, accesses) = world(&random, Some(Role::Owner));
+    let view = block_on(service(rooms, accesses).update(&owner, "abc-defg-hij", rename())).unwrap();
+    assert_eq!(view.room.slug.as_str(), "abc-defg-hij");
+    assert_eq!(view.room.name.as_str(), "New Name");
+}
+
+#[test]
+fn an_update_is_validated_before_it_is_written() {
+    let stored = room("Daily", AccessLevel::Public);
+    let mut rooms = MockRoomRepository::new();
+    let found = stored.clone();
+    rooms
+        .expect_get_by_slug()
+        .returning(move |_| Ok(found.clone()));
+    rooms.expect_update().never();
+    let mut accesses = MockAccessRepository::new();
+    accesses
+        .expect_role_of()
+        .returning(|_, _| Ok(Some(Role::Owner)));
+    let patch = RoomPatch {
+        name: Some("   ".to_owned()),
+        ..RoomPatch::default()
+    };
+    let result =
+        block_on(service(rooms, accesses).update(&Caller::User(user("o")), "daily", patch));
+    assert_eq!(outcome(&result), "400");
+}

@@ -1,0 +1,43 @@
+//! The user repository port.
+
+use async_trait::async_trait;
+
+use super::{Subject, User};
+use crate::Error;
+use crate::id::UserId;
+
+/// Stores users.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Reads a user by id.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::NotFound`] when no user has this id;
+    /// - [`Error::Unavailable`] when the store cannot be reached.
+    async fn get(&self, id: UserId) -> Result<User, Error>;
+
+    /// Finds the user with this OIDC subject.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Unavailable`] when the store cannot be reached.
+    async fn get_by_sub(&self, sub: &Subject) -> Result<Option<User>, Error>;
+
+    /// Inserts a user.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::AlreadyExists`] with field `sub` when a user has this subject already;
+    /// - [`Error::Unavailable`] when the store cannot be reached.
+    async fn insert(&self, user: &User) -> Result<(), Error>;
+
+    /// Replaces every field of a stored user but its id and `created_at`.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::NotFound`] when the user does not exist;
+    /// - [`Error::Unavailable`] when the store cannot be reached.
+    async fn update(&self, user: &User) -> Result<(), Error>;
+}

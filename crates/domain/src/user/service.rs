@@ -1,0 +1,162 @@
+//! User use cases: provisioning from verified claims, reading and updating oneself.
+
+use std::sync::Arc;
+
+use super::{Email, Subject, User, UserPatch, UserRepository};
+use crate::auth::IdentityClaims;
+use crate::clock::Clock;
+use crate::id::UserId;
+use crate::room::RoomConfiguration;
+use crate::{Caller, Error};
+
+/// The longest stored full or short name, in characters.
+const MAX_NAME_CHARS: usize = 100;
+
+/// The user use cases.
+#[derive(Clone)]
+pub struct UserService {
+    users: Arc<dyn UserRepository>,
+    clock: Arc<dyn Clock>,
+}
+
+impl UserService {
+    /// Builds the service over its ports.
+    pub fn new(users: Arc<dyn UserRepository>, clock: Arc<dyn Clock>) -> Self {
+        Self { users, clock }
+    }
+
+    /// Finds the user with the claims' subject, creating it on first sight and refreshing its
+    /// e-mail and names when the identity provider changed them.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unauthenticated`] when the subject is malformed; [`Error::PermissionDenied`]
+    /// for inactive users; [`Error::Unavailable`].
+    #[tracing::instrument(skip_all)]
+    pub async fn provision(&self, claims: &IdentityClaims) -> Result<User, Error> {
+        let sub = Subject::parse(&claims.subject)
+            .map_err(|e| Error::Unauthenticated(format!("invalid sub claim: {e}")))?;
+        let profile = Profile::from_claims(claims);
+        let user = match self.users.get_by_sub(&sub).await? {
+            Some(user) => self.refresh(user, profile).await?,
+            None => self.create(sub, profile).await?,
+        };
+        if !user.is_active {
+            return Err(Error::PermissionDenied(
+                "User account is disabled.".to_owned(),
+            ));
+        }
+        Ok(user)
+    }
+
+    async fn create(&self, sub: Subject, profile: Profile) -> Result<User, Error> {
+        let now = self.clock.now();
+        let user = User {
+            id: UserId::new(),
+            sub: Some(sub.clone()),
+            email: profile.email,
+            full_name: profile.full_name,
+            short_name: profile.short_name,
+            language: super::Language::default(),
+            timezone: super::Timezone::default(),
+            default_room_access_level: None,
+            default_room_configuration: RoomConfiguration::default(),
+            is_active: true,
+            created_at: now,
+            updated_at: now,
+        };
+        match self.users.insert(&user).await {
+            Ok(()) => Ok(user),
+            // A concurrent first request provisioned the same subject: use that user.
+            Err(Error::AlreadyExists { .. }) => self
+                .users
+                .get_by_sub(&sub)
+                .await?
+                .ok_or_else(|| Error::internal("user vanished after a duplicate insert")),
+            Err(other) => Err(other),
+        }
+    }
+
+    async fn refresh(&self, mut user: User, profile: Profile) -> Result<User, Error> {
+        let changed = (profile.email.is_some() && user.email != profile.email)
+            || (profile.full_name.is_some() && user.full_name != profile.full_name)
+            || (profile.short_name.is_some() && user.short_name != profile.short_name);
+        if !changed {
+            return Ok(user);
+        }
+        user.email = profile.email.or(user.email);
+        user.full_name = profile.full_name.or(user.full_name);
+        user.short_name = profile.short_name.or(user.short_name);
+        user.updated_at = self.clock.now();
+        self.users.update(&user).await?;
+        Ok(user)
+    }
+
+    /// The calling user.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unauthenticated`] for anonymous callers.
+    pub fn current(&self, caller: &Caller) -> Result<User, Error> {
+        caller.require_user().cloned()
+    }
+
+    /// Changes the calling user's language, time zone and room defaults.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unauthenticated`] for anonymous callers; [`Error::NotFound`] when the user was
+    /// deleted meanwhile; [`Error::Unavailable`].
+    #[tracing::instrument(skip_all)]
+    pub async fn update_current(&self, caller: &Caller, patch: UserPatch) -> Result<User, Error> {
+        let mut user = caller.require_user()?.clone();
+        if let Some(language) = patch.language {
+            user.language = language;
+        }
+        if let Some(timezone) = patch.timezone {
+            user.timezone = timezone;
+        }
+        if let Some(level) = patch.default_room_access_level {
+            user.default_room_access_level = level;
+        }
+        if let Some(configuration) = patch.default_room_configuration {
+            user.default_room_configuration = configuration;
+        }
+        user.updated_at = self.clock.now();
+        self.users.update(&user).await?;
+        Ok(user)
+    }
+}
+
+/// The profile fields taken from identity claims.
+struct Profile {
+    email: Option<Email>,
+    full_name: Option<String>,
+    short_name: Option<String>,
+}
+
+impl Profile {
+    fn from_claims(claims: &IdentityClaims) -> Self {
+        let clean = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| s.chars().take(MAX_NAME_CHARS).collect::<String>())
+        };
+        let given = clean(&claims.given_name);
+        let family = clean(&claims.usual_name).or_else(|| clean(&claims.family_name));
+        let full_name = match (&given, &family) {
+            (Some(g), Some(f)) => Some(format!("{g} {f}").chars().take(MAX_NAME_CHARS).collect()),
+            (Some(only), None) | (None, Some(only)) => Some(only.clone()),
+            (None, None) => clean(&claims.name),
+        };
+        Self {
+            email: claims.email.as_deref().and_then(|e| Email::parse(e).ok()),
+            full_name,
+            short_name: given,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,164 @@
+//! User use cases against a mocked repository.
+
+use std::sync::{Arc, Mutex};
+
+use super::*;
+use crate::fixtures::{block_on, clock, outcome, user};
+use crate::room::AccessLevel;
+use crate::user::{Language, MockUserRepository, Timezone};
+
+fn claims(sub: &str) -> IdentityClaims {
+    IdentityClaims {
+        subject: sub.to_owned(),
+        email: Some("Ana@Example.org".to_owned()),
+        given_name: Some("Ana".to_owned()),
+        family_name: Some("Lopes".to_owned()),
+        usual_name: None,
+        name: None,
+    }
+}
+
+fn service(users: MockUserRepository) -> UserService {
+    UserService::new(Arc::new(users), clock())
+}
+
+#[test]
+fn a_user_is_provisioned_on_first_sight_from_its_claims() {
+    let stored = Arc::new(Mutex::new(None));
+    let seen = stored.clone();
+    let mut users = MockUserRepository::new();
+    users.expect_get_by_sub().returning(|_| Ok(None));
+    users.expect_insert().times(1).returning(move |u| {
+        *seen.lock().unwrap() = Some(u.clone());
+        Ok(())
+    });
+    let user = block_on(service(users).provision(&claims("sub-1"))).unwrap();
+    assert_eq!(user.sub.as_ref().map(Subject::as_str), Some("sub-1"));
+    assert_eq!(
+        user.email.as_ref().map(Email::as_str),
+        Some("Ana@example.org")
+    );
+    assert_eq!(user.full_name.as_deref(), Some("Ana Lopes"));
+    assert_eq!(user.short_name.as_deref(), Some("Ana"));
+    assert_eq!(user.language, Language::EnUs);
+    assert_eq!(stored.lock().unwrap().as_ref(), Some(&user));
+}
+
+#[test]
+fn usual_name_wins_over_family_name_and_name_is_the_fallback() {
+    let mut with_usual = claims("s");
+    with_usual.usual_name = Some("Usual".to_owned());
+    assert_eq!(
+        Profile::from_claims(&with_usual).full_name.as_deref(),
+        Some("Ana Usual")
+    );
+    let only_name = IdentityClaims {
+        subject: "s".to_owned(),
+        name: Some("Just Name".to_owned()),
+        ..IdentityClaims::default()
+    };
+    let profile = Profile::from_claims(&only_name);
+    assert_eq!(profile.full_name.as_deref(), Some("Just Name"));
+    assert_eq!(profile.short_name, None);
+}
+
+#[test]
+fn a_concurrent_first_sight_reuses_the_user_the_other_request_created() {
+    let winner = user("sub-1");
+    let expected = winner.clone();
+    let mut users = MockUserRepository::new();
+    let mut lookups = 0;
+    users.expect_get_by_sub().times(2).returning(move |_| {
+        lookups += 1;
+        Ok((lookups == 2).then(|| winner.clone()))
+    });
+    users.expect_insert().returning(|_| {
+        Err(Error::AlreadyExists {
+            field: "sub",
+            message: "taken".to_owned(),
+        })
+    });
+    assert_eq!(
+        block_on(service(users).provision(&claims("sub-1"))).unwrap(),
+        expected
+    );
+}
+
+#[test]
+fn existing_users_get_their_profile_refreshed_only_when_it_changed() {
+    let mut known = user("sub-1");
+    known.email = Email::parse("old@example.org").ok();
+    let stored = known.clone();
+    let mut users = MockUserRepository::new();
+    users
+        .expect_get_by_sub()
+        .returning(move |_| Ok(Some(stored.clone())));
+    users
+        .expect_update()
+        .times(1)
+        .withf(|u| u.email.as_ref().map(Email::as_str) == Some("Ana@example.org"))
+        .returning(|_| Ok(()));
+    let user = block_on(service(users).provision(&claims("sub-1"))).unwrap();
+    assert_eq!(user.id, known.id);
+    assert_eq!(user.full_name.as_deref(), Some("Ana Lopes"));
+
+    let mut unchanged = known.clone();
+    unchanged.email = Email::parse("Ana@example.org").ok();
+    unchanged.full_name = Some("Ana Lopes".to_owned());
+    unchanged.short_name = Some("Ana".to_owned());
+    let mut users = MockUserRepository::new();
+    users
+        .expect_get_by_sub()
+        .returning(move |_| Ok(Some(unchanged.clone())));
+    users.expect_update().never();
+    block_on(service(users).provision(&claims("sub-1"))).unwrap();
+}
+
+#[test]
+fn inactive_users_and_malformed_subjects_are_refused() {
+    let mut inactive = user("sub-1");
+    inactive.is_active = false;
+    let mut users = MockUserRepository::new();
+    users
+        .expect_get_by_sub()
+        .returning(move |_| Ok(Some(inactive.clone())));
+    users.expect_update().returning(|_| Ok(()));
+    let result = block_on(service(users).provision(&claims("sub-1")));
+    assert_eq!(outcome(&result), "403");
+
+    let result = block_on(service(MockUserRepository::new()).provision(&claims("bad sub")));
+    assert_eq!(outcome(&result), "401");
+}
+
+#[test]
+fn a_user_updates_only_itself_and_only_its_preferences() {
+    let me = user("me");
+    let mut users = MockUserRepository::new();
+    let my_id = me.id;
+    users
+        .expect_update()
+        .times(1)
+        .withf(move |u| u.id == my_id)
+        .returning(|_| Ok(()));
+    let patch = UserPatch {
+        language: Some(Language::FrFr),
+        timezone: Some(Timezone::parse("Europe/Paris").unwrap()),
+        default_room_access_level: Some(Some(AccessLevel::Trusted)),
+        default_room_configuration: None,
+    };
+    let svc = service(users);
+    let updated = block_on(svc.update_current(&Caller::User(me.clone()), patch.clone())).unwrap();
+    assert_eq!(updated.language, Language::FrFr);
+    assert_eq!(updated.timezone.as_str(), "Europe/Paris");
+    assert_eq!(
+        updated.default_room_access_level,
+        Some(AccessLevel::Trusted)
+    );
+    assert_eq!((updated.email, updated.full_name), (me.email, me.full_name));
+
+    assert_eq!(
+        outcome(&block_on(svc.update_current(&Caller::anonymous(), patch))),
+        "401"
+    );
+    assert_eq!(outcome(&svc.current(&Caller::anonymous())), "401");
+}
