@@ -26,7 +26,9 @@ pub mod page;
 pub mod policy;
 pub mod recording;
 pub mod room;
+pub mod use_cases;
 pub mod user;
 
 pub use caller::Caller;
 pub use error::{Error, FieldViolation, Invalid};
+pub use use_cases::{Ports, UseCases};

@@ -1,0 +1,307 @@
+//! Settings: compiled defaults, then an optional TOML file, then `ANTEROOM__SECTION__KEY`
+//! environment variables. Invalid settings fail at start with a message naming the key.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anteroom_domain::room::AccessLevel;
+use anyhow::{Context, bail};
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// Every setting.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// The database.
+    pub database: DatabaseSettings,
+    /// The gRPC listener.
+    pub grpc: ListenerSettings,
+    /// The LiveKit server.
+    pub livekit: LivekitSettings,
+    /// Authentication.
+    pub auth: AuthSettings,
+    /// Rooms.
+    pub rooms: RoomsSettings,
+    /// Logs.
+    pub log: LogSettings,
+    /// Shutdown.
+    pub shutdown: ShutdownSettings,
+}
+
+/// `[database]`.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `sqlite://...` (embedded default) or `postgres://...`.
+    pub url: SecretString,
+    /// The pool's size.
+    pub max_connections: u32,
+    /// Seconds to wait for a connection (then the call fails with UNAVAILABLE).
+    pub timeout_secs: u64,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: SecretString::from("sqlite://data/anteroom.db?mode=rwc"),
+            max_connections: 16,
+            timeout_secs: 5,
+        }
+    }
+}
+
+/// A listener's address.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ListenerSettings {
+    /// `host:port`.
+    pub addr: String,
+}
+
+impl Default for ListenerSettings {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:50051".to_owned(),
+        }
+    }
+}
+
+/// `[livekit]`.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LivekitSettings {
+    /// The URL given to clients in join answers (`ws://` or `wss://`).
+    pub url: String,
+    /// Where the server API is called; derived from `url` when unset.
+    pub api_url: Option<String>,
+    /// The API key.
+    pub api_key: String,
+    /// The API secret.
+    pub api_secret: SecretString,
+}
+
+impl Default for LivekitSettings {
+    fn default() -> Self {
+        Self {
+            url: "ws://localhost:7880".to_owned(),
+            api_url: None,
+            api_key: "devkey".to_owned(),
+            api_secret: SecretString::from("secret"),
+        }
+    }
+}
+
+/// `[auth]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// `[auth.oidc]`.
+    pub oidc: OidcSettings,
+}
+
+/// `[auth.oidc]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OidcSettings {
+    /// The expected `iss` of bearer tokens; unset → no user login.
+    pub issuer: Option<String>,
+    /// The JWKS location; unset → OpenID discovery from the issuer.
+    pub jwks_url: Option<String>,
+    /// The expected `aud`; unset → not checked.
+    pub audience: Option<String>,
+    /// The browser login flow's client id.
+    pub client_id: Option<String>,
+    /// The browser login flow's client secret.
+    pub client_secret: Option<SecretString>,
+}
+
+/// `[rooms]`.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoomsSettings {
+    /// The access level of new rooms when neither the request nor the creator chooses one.
+    pub default_access_level: String,
+}
+
+impl Default for RoomsSettings {
+    fn default() -> Self {
+        Self {
+            default_access_level: "public".to_owned(),
+        }
+    }
+}
+
+/// `[log]`.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// `text` or `json`.
+    pub format: String,
+    /// A `tracing` filter (`info`, `anteroom=debug,info`); `RUST_LOG` wins when set.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            format: "text".to_owned(),
+            level: "info".to_owned(),
+        }
+    }
+}
+
+/// `[shutdown]`.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShutdownSettings {
+    /// Seconds in-flight calls get to finish after SIGTERM/SIGINT.
+    pub grace_secs: u64,
+}
+
+impl Default for ShutdownSettings {
+    fn default() -> Self {
+        Self { grace_secs: 30 }
+    }
+}
+
+impl Settings {
+    /// Loads and validates the settings.
+    ///
+    /// # Errors
+    ///
+    /// An unreadable file, an unknown key or an invalid value, naming the key.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut builder = config::Config::builder();
+        if let Some(file) = file {
+            builder = builder.add_source(config::File::from(file).format(config::FileFormat::Toml));
+        }
+        let settings: Self = builder
+            .add_source(
+                config::Environment::with_prefix("ANTEROOM")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .context("invalid settings")?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        use secrecy::ExposeSecret;
+        let url = self.database.url.expose_secret();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
+        {
+            bail!("database.url (ANTEROOM__DATABASE__URL) must start with sqlite: or postgres://");
+        }
+        if self.database.max_connections == 0 {
+            bail!(
+                "database.max_connections (ANTEROOM__DATABASE__MAX_CONNECTIONS) must be positive"
+            );
+        }
+        self.grpc_addr()?;
+        self.default_access_level()?;
+        if !(self.livekit.url.starts_with("ws://") || self.livekit.url.starts_with("wss://")) {
+            bail!("livekit.url (ANTEROOM__LIVEKIT__URL) must start with ws:// or wss://");
+        }
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            bail!("log.format (ANTEROOM__LOG__FORMAT) must be `text` or `json`");
+        }
+        if self.auth.oidc.issuer.is_none() && self.auth.oidc.jwks_url.is_some() {
+            bail!("auth.oidc.jwks_url (ANTEROOM__AUTH__OIDC__JWKS_URL) needs auth.oidc.issuer");
+        }
+        Ok(())
+    }
+
+    /// The gRPC listener's address.
+    ///
+    /// # Errors
+    ///
+    /// When `grpc.addr` is not `host:port`.
+    pub fn grpc_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.grpc.addr.parse().with_context(|| {
+            format!(
+                "grpc.addr (ANTEROOM__GRPC__ADDR) must be ip:port, got {:?}",
+                self.grpc.addr
+            )
+        })
+    }
+
+    /// The default access level of new rooms.
+    ///
+    /// # Errors
+    ///
+    /// When `rooms.default_access_level` is not public, trusted or restricted.
+    pub fn default_access_level(&self) -> anyhow::Result<AccessLevel> {
+        self.rooms.default_access_level.parse().map_err(|e| {
+            anyhow::anyhow!(
+                "rooms.default_access_level (ANTEROOM__ROOMS__DEFAULT_ACCESS_LEVEL): {e}"
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn from_toml(toml: &str) -> anyhow::Result<Settings> {
+        let mut file = tempfile::Builder::new().suffix(".toml").tempfile()?;
+        file.write_all(toml.as_bytes())?;
+        Settings::load(Some(file.path()))
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_ones() {
+        let settings = from_toml("").unwrap();
+        use secrecy::ExposeSecret;
+        assert_eq!(
+            settings.database.url.expose_secret(),
+            "sqlite://data/anteroom.db?mode=rwc"
+        );
+        assert_eq!(settings.grpc_addr().unwrap().to_string(), "127.0.0.1:50051");
+        assert_eq!(settings.livekit.api_key, "devkey");
+        assert_eq!(
+            settings.default_access_level().unwrap(),
+            AccessLevel::Public
+        );
+    }
+
+    #[test]
+    fn the_file_sets_sections() {
+        let settings = from_toml(
+            "[grpc]\naddr = \"127.0.0.1:6000\"\n[rooms]\ndefault_access_level = \"restricted\"\n",
+        )
+        .unwrap();
+        assert_eq!(settings.grpc_addr().unwrap().port(), 6000);
+        assert_eq!(
+            settings.default_access_level().unwrap(),
+            AccessLevel::Restricted
+        );
+    }
+
+    #[test]
+    fn invalid_settings_name_the_key() {
+        for (toml, key) in [
+            ("[grpc]\naddr = \"nowhere\"\n", "grpc.addr"),
+            (
+                "[rooms]\ndefault_access_level = \"open\"\n",
+                "rooms.default_access_level",
+            ),
+            ("[database]\nurl = \"mysql://x\"\n", "database.url"),
+            ("[log]\nformat = \"xml\"\n", "log.format"),
+            ("[livekit]\nurl = \"http://x\"\n", "livekit.url"),
+            ("[database]\nurll = \"x\"\n", "urll"),
+        ] {
+            let error = format!("{:#}", from_toml(toml).unwrap_err());
+            assert!(error.contains(key), "{error} should name {key}");
+        }
+    }
+}
