@@ -22,13 +22,16 @@ pub mod error;
 mod fixtures;
 pub mod id;
 pub mod lobby;
+pub mod media;
+pub mod moderation;
 pub mod page;
 pub mod policy;
 pub mod recording;
 pub mod room;
 pub mod use_cases;
 pub mod user;
+pub mod webhook;
 
 pub use caller::Caller;
 pub use error::{Error, FieldViolation, Invalid};
-pub use use_cases::{Ports, UseCases};
+pub use use_cases::{Ports, Settings, UseCases};

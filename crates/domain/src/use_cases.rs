@@ -5,8 +5,12 @@ use std::sync::Arc;
 use crate::access::{AccessRepository, AccessService};
 use crate::auth::{Authenticator, BearerVerifier};
 use crate::clock::Clock;
-use crate::room::{RoomRepository, RoomService, RoomSettings};
+use crate::lobby::LobbyStore;
+use crate::media::{MediaServer, MediaTokenVerifier, TokenIssuer, WebhookKind, WebhookVerifier};
+use crate::moderation::{ModerationPorts, ModerationService};
+use crate::room::{RoomMedia, RoomRepository, RoomService, RoomSettings};
 use crate::user::{UserRepository, UserService};
+use crate::webhook::{EventLedger, RoomFilter, RoomFinished, RoomStarted, WebhookService};
 
 /// The outbound ports the use cases run on.
 #[derive(Clone)]
@@ -19,8 +23,29 @@ pub struct Ports {
     pub users: Arc<dyn UserRepository>,
     /// Bearer token verification; `None` when no identity provider is configured.
     pub verifier: Option<Arc<dyn BearerVerifier>>,
+    /// The media server's rooms and participants.
+    pub media: Arc<dyn MediaServer>,
+    /// Join tokens.
+    pub tokens: Arc<dyn TokenIssuer>,
+    /// LiveKit tokens presented by participants.
+    pub media_tokens: Arc<dyn MediaTokenVerifier>,
+    /// LiveKit webhooks.
+    pub webhooks: Arc<dyn WebhookVerifier>,
+    /// The lobby.
+    pub lobby: Arc<dyn LobbyStore>,
+    /// Handled event ids.
+    pub ledger: Arc<dyn EventLedger>,
     /// Time.
     pub clock: Arc<dyn Clock>,
+}
+
+/// Deployment choices the use cases follow.
+#[derive(Clone, Default)]
+pub struct Settings {
+    /// Rooms and join tokens.
+    pub rooms: RoomSettings,
+    /// The LiveKit rooms whose webhooks are handled here (`None` → all).
+    pub webhook_room_filter: Option<Arc<dyn RoomFilter>>,
 }
 
 /// Every use case, wired to its ports.
@@ -34,22 +59,48 @@ pub struct UseCases {
     pub users: UserService,
     /// Caller resolution.
     pub auth: Authenticator,
+    /// Moderation of live meetings.
+    pub moderation: ModerationService,
+    /// LiveKit webhook intake.
+    pub webhooks: WebhookService,
 }
 
 impl UseCases {
     /// Wires the use cases to their ports.
-    pub fn new(ports: Ports, rooms: RoomSettings) -> Self {
+    pub fn new(ports: Ports, settings: Settings) -> Self {
         let users = UserService::new(ports.users.clone(), ports.clock.clone());
+        let media = RoomMedia {
+            server: ports.media.clone(),
+            tokens: ports.tokens,
+        };
+        let webhooks =
+            WebhookService::new(ports.webhooks, ports.ledger, settings.webhook_room_filter)
+                .with_handler(WebhookKind::RoomStarted, Arc::new(RoomStarted))
+                .with_handler(
+                    WebhookKind::RoomFinished,
+                    Arc::new(RoomFinished::new(ports.lobby.clone())),
+                );
         Self {
             rooms: RoomService::new(
                 ports.rooms.clone(),
                 ports.accesses.clone(),
+                media,
                 ports.clock.clone(),
-                rooms,
+                settings.rooms,
             ),
+            moderation: ModerationService::new(ModerationPorts {
+                rooms: ports.rooms.clone(),
+                accesses: ports.accesses.clone(),
+                users: ports.users.clone(),
+                media: ports.media,
+                media_tokens: ports.media_tokens,
+                lobby: ports.lobby,
+                clock: ports.clock.clone(),
+            }),
             accesses: AccessService::new(ports.rooms, ports.accesses, ports.users, ports.clock),
             auth: Authenticator::new(ports.verifier, users.clone()),
             users,
+            webhooks,
         }
     }
 }

@@ -3,11 +3,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use anteroom_domain::auth::BearerVerifier;
 use anteroom_domain::clock::SystemClock;
+use anteroom_domain::media::JoinSettings;
 use anteroom_domain::room::RoomSettings;
-use anteroom_domain::{Ports, UseCases};
+use anteroom_domain::webhook::RoomFilter;
+use anteroom_domain::{Ports, Settings as DomainSettings, UseCases};
+use anteroom_livekit::{LivekitConfig, LivekitServer, LivekitTokens, LivekitWebhooks};
+use anteroom_memory::{MemoryEventLedger, MemoryLobbyStore};
 use anteroom_oidc::JwksVerifier;
 use anyhow::Context;
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -47,12 +53,53 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
     health.not_serving().await;
     stop.send(()).ok();
     let grace = Duration::from_secs(settings.shutdown.grace_secs);
-    match tokio::time::timeout(grace, server).await {
-        Ok(result) => result.context("gRPC server failed while draining")?,
-        Err(_) => tracing::warn!(grace_secs = grace.as_secs(), "grace period over, exiting"),
+    if let Ok(result) = tokio::time::timeout(grace, server).await {
+        result.context("gRPC server failed while draining")?;
+    } else {
+        tracing::warn!(grace_secs = grace.as_secs(), "grace period over, exiting");
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Matches LiveKit room names against the configured regular expression.
+struct RegexRoomFilter(regex::Regex);
+
+impl RoomFilter for RegexRoomFilter {
+    fn accepts(&self, room: &str) -> bool {
+        self.0.is_match(room)
+    }
+}
+
+fn livekit_config(settings: &Settings) -> LivekitConfig {
+    let livekit = &settings.livekit;
+    let mut config = LivekitConfig::new(
+        livekit.url.clone(),
+        livekit.api_key.clone(),
+        livekit.api_secret.expose_secret().to_owned(),
+    )
+    .with_token_ttl(Duration::from_secs(livekit.token_ttl_secs));
+    if let Some(api_url) = &livekit.api_url {
+        config.api_url.clone_from(api_url);
+    }
+    config
+}
+
+fn bearer_verifier(settings: &Settings) -> anyhow::Result<Option<Arc<dyn BearerVerifier>>> {
+    let oidc = &settings.auth.oidc;
+    let Some(issuer) = &oidc.issuer else {
+        tracing::warn!(
+            "auth.oidc.issuer is unset: bearer tokens are refused, callers are anonymous"
+        );
+        return Ok(None);
+    };
+    let oidc = anteroom_oidc::OidcSettings::new(
+        issuer.clone(),
+        oidc.jwks_url.clone(),
+        oidc.audience.clone(),
+    );
+    let verifier = JwksVerifier::new(oidc).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Some(Arc::new(verifier)))
 }
 
 /// Wires every adapter to the use cases.
@@ -62,32 +109,35 @@ async fn compose(settings: &Settings) -> anyhow::Result<UseCases> {
         .migrate()
         .await
         .context("cannot migrate the database")?;
-    let verifier = match &settings.auth.oidc.issuer {
-        Some(issuer) => {
-            let oidc = anteroom_oidc::OidcSettings::new(
-                issuer.clone(),
-                settings.auth.oidc.jwks_url.clone(),
-                settings.auth.oidc.audience.clone(),
-            );
-            let verifier = JwksVerifier::new(oidc).map_err(|e| anyhow::anyhow!("{e}"))?;
-            Some(Arc::new(verifier) as Arc<dyn anteroom_domain::auth::BearerVerifier>)
-        }
-        None => {
-            tracing::warn!(
-                "auth.oidc.issuer is unset: bearer tokens are refused, callers are anonymous"
-            );
-            None
-        }
-    };
+    let livekit = livekit_config(settings);
+    let media = Arc::new(
+        LivekitServer::new(&livekit).map_err(|e| anyhow::anyhow!("livekit settings: {e}"))?,
+    );
+    let tokens = Arc::new(LivekitTokens::new(&livekit));
     let ports = Ports {
         rooms: store.clone(),
         accesses: store.clone(),
         users: store,
-        verifier,
+        verifier: bearer_verifier(settings)?,
+        media,
+        tokens: tokens.clone(),
+        media_tokens: tokens,
+        webhooks: Arc::new(LivekitWebhooks::new(&livekit)),
+        lobby: Arc::new(MemoryLobbyStore::new()),
+        ledger: Arc::new(MemoryEventLedger::new()),
         clock: Arc::new(SystemClock),
     };
-    let rooms = RoomSettings {
-        default_access_level: settings.default_access_level()?,
+    let domain = DomainSettings {
+        rooms: RoomSettings {
+            default_access_level: settings.default_access_level()?,
+            join: JoinSettings {
+                token_ttl: Duration::from_secs(settings.livekit.token_ttl_secs),
+                authenticated_can_edit_name: settings.rooms.authenticated_can_edit_name,
+            },
+        },
+        webhook_room_filter: settings
+            .webhook_room_filter()?
+            .map(|regex| Arc::new(RegexRoomFilter(regex)) as Arc<dyn RoomFilter>),
     };
-    Ok(UseCases::new(ports, rooms))
+    Ok(UseCases::new(ports, domain))
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anteroom_domain::room::AccessLevel;
 use anyhow::{Context, bail};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 /// Every setting.
@@ -79,6 +79,11 @@ pub struct LivekitSettings {
     pub api_key: String,
     /// The API secret.
     pub api_secret: SecretString,
+    /// How long join tokens are valid, in seconds.
+    pub token_ttl_secs: u64,
+    /// Only webhooks of LiveKit rooms whose name matches this regular expression are handled
+    /// (several deployments may share one LiveKit server); unset → all.
+    pub webhook_room_filter: Option<String>,
 }
 
 impl Default for LivekitSettings {
@@ -88,6 +93,8 @@ impl Default for LivekitSettings {
             api_url: None,
             api_key: "devkey".to_owned(),
             api_secret: SecretString::from("secret"),
+            token_ttl_secs: 6 * 3600,
+            webhook_room_filter: None,
         }
     }
 }
@@ -122,12 +129,15 @@ pub struct OidcSettings {
 pub struct RoomsSettings {
     /// The access level of new rooms when neither the request nor the creator chooses one.
     pub default_access_level: String,
+    /// Whether authenticated users may choose their display name in meetings.
+    pub authenticated_can_edit_name: bool,
 }
 
 impl Default for RoomsSettings {
     fn default() -> Self {
         Self {
             default_access_level: "public".to_owned(),
+            authenticated_can_edit_name: false,
         }
     }
 }
@@ -191,7 +201,6 @@ impl Settings {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        use secrecy::ExposeSecret;
         let url = self.database.url.expose_secret();
         if !(url.starts_with("sqlite:")
             || url.starts_with("postgres://")
@@ -209,6 +218,22 @@ impl Settings {
         if !(self.livekit.url.starts_with("ws://") || self.livekit.url.starts_with("wss://")) {
             bail!("livekit.url (ANTEROOM__LIVEKIT__URL) must start with ws:// or wss://");
         }
+        if let Some(api_url) = &self.livekit.api_url
+            && !(api_url.starts_with("http://") || api_url.starts_with("https://"))
+        {
+            bail!(
+                "livekit.api_url (ANTEROOM__LIVEKIT__API_URL) must start with http:// or https://"
+            );
+        }
+        if self.livekit.api_key.is_empty() || self.livekit.api_secret.expose_secret().is_empty() {
+            bail!(
+                "livekit.api_key and livekit.api_secret (ANTEROOM__LIVEKIT__API_KEY, __API_SECRET) must not be empty"
+            );
+        }
+        if self.livekit.token_ttl_secs == 0 {
+            bail!("livekit.token_ttl_secs (ANTEROOM__LIVEKIT__TOKEN_TTL_SECS) must be positive");
+        }
+        self.webhook_room_filter()?;
         if !matches!(self.log.format.as_str(), "text" | "json") {
             bail!("log.format (ANTEROOM__LOG__FORMAT) must be `text` or `json`");
         }
@@ -230,6 +255,20 @@ impl Settings {
                 self.grpc.addr
             )
         })
+    }
+
+    /// The webhook room filter, compiled.
+    ///
+    /// # Errors
+    ///
+    /// When `livekit.webhook_room_filter` is not a valid regular expression.
+    pub fn webhook_room_filter(&self) -> anyhow::Result<Option<regex::Regex>> {
+        self.livekit
+            .webhook_room_filter
+            .as_deref()
+            .map(regex::Regex::new)
+            .transpose()
+            .context("livekit.webhook_room_filter (ANTEROOM__LIVEKIT__WEBHOOK_ROOM_FILTER) is not a valid regular expression")
     }
 
     /// The default access level of new rooms.
@@ -261,7 +300,6 @@ mod tests {
     #[test]
     fn defaults_are_the_embedded_ones() {
         let settings = from_toml("").unwrap();
-        use secrecy::ExposeSecret;
         assert_eq!(
             settings.database.url.expose_secret(),
             "sqlite://data/anteroom.db?mode=rwc"
@@ -299,6 +337,11 @@ mod tests {
             ("[log]\nformat = \"xml\"\n", "log.format"),
             ("[livekit]\nurl = \"http://x\"\n", "livekit.url"),
             ("[database]\nurll = \"x\"\n", "urll"),
+            (
+                "[livekit]\nwebhook_room_filter = \"(\"\n",
+                "livekit.webhook_room_filter",
+            ),
+            ("[livekit]\napi_url = \"ws://x\"\n", "livekit.api_url"),
         ] {
             let error = format!("{:#}", from_toml(toml).unwrap_err());
             assert!(error.contains(key), "{error} should name {key}");

@@ -4,7 +4,7 @@
 mod model;
 mod ports;
 
-pub use model::{EntryDecision, LobbyEntry, LobbyLifetimes, LobbyStatus, color_for};
+pub use model::{EntryDecision, LobbyEntry, LobbyLifetimes, LobbyStatus};
 pub use ports::LobbyStore;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockLobbyStore;

@@ -102,22 +102,9 @@ pub struct LobbyEntry {
     pub decided_by: Option<UserId>,
 }
 
-/// The colour of a participant: a hue derived from its id, so it never changes.
-pub fn color_for(participant: ParticipantId) -> String {
-    let hue = participant.as_uuid().as_u128() % 360;
-    format!("hsl({hue}, 45%, 45%)")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn colour_is_stable_per_participant() {
-        let p = ParticipantId::random();
-        assert_eq!(color_for(p), color_for(p));
-        assert!(color_for(p).starts_with("hsl("));
-    }
 
     #[test]
     fn default_lifetimes_are_the_reference_ones() {

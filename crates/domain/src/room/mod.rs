@@ -15,5 +15,5 @@ pub use name::RoomName;
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockRoomRepository;
 pub use ports::RoomRepository;
-pub use service::{CreateRoom, RoomPatch, RoomService, RoomSettings};
+pub use service::{CreateRoom, RoomMedia, RoomPatch, RoomService, RoomSettings};
 pub use slug::Slug;

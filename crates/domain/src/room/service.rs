@@ -9,6 +9,7 @@ use super::{
 use crate::access::{AccessRepository, AccessWithUser, ResourceAccess, Role};
 use crate::clock::Clock;
 use crate::id::{AccessId, RoomId};
+use crate::media::{JoinAnswer, JoinSettings, MediaServer, TokenIssuer, grant_for, identity_of};
 use crate::page::{Page, PageRequest};
 use crate::policy::{RoomAction, authorize, may_join_directly, may_see_accesses};
 use crate::{Caller, Error};
@@ -22,14 +23,26 @@ pub struct RoomSettings {
     /// The access level of new rooms when neither the request nor the creator's defaults set
     /// one.
     pub default_access_level: AccessLevel,
+    /// How join tokens are made.
+    pub join: JoinSettings,
 }
 
 impl Default for RoomSettings {
     fn default() -> Self {
         Self {
             default_access_level: AccessLevel::Public,
+            join: JoinSettings::default(),
         }
     }
+}
+
+/// The media server as the room use cases need it.
+#[derive(Clone)]
+pub struct RoomMedia {
+    /// Live rooms (metadata, closing).
+    pub server: Arc<dyn MediaServer>,
+    /// Join tokens.
+    pub tokens: Arc<dyn TokenIssuer>,
 }
 
 /// What a caller asks for when creating a room.
@@ -77,6 +90,7 @@ impl RoomRef {
 pub struct RoomService {
     rooms: Arc<dyn RoomRepository>,
     accesses: Arc<dyn AccessRepository>,
+    media: RoomMedia,
     clock: Arc<dyn Clock>,
     settings: RoomSettings,
 }
@@ -86,14 +100,65 @@ impl RoomService {
     pub fn new(
         rooms: Arc<dyn RoomRepository>,
         accesses: Arc<dyn AccessRepository>,
+        media: RoomMedia,
         clock: Arc<dyn Clock>,
         settings: RoomSettings,
     ) -> Self {
         Self {
             rooms,
             accesses,
+            media,
             clock,
             settings,
+        }
+    }
+
+    /// The LiveKit connection details for a caller who may join the room of `view` directly
+    /// (`None` otherwise), with a fresh token.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Internal`] when the token cannot be signed.
+    pub fn join_answer(
+        &self,
+        caller: &Caller,
+        view: &RoomView,
+        requested_name: Option<&str>,
+    ) -> Result<Option<JoinAnswer>, Error> {
+        if !view.may_join {
+            return Ok(None);
+        }
+        let grant = grant_for(
+            caller,
+            &view.room,
+            view.caller_role,
+            identity_of(caller),
+            requested_name,
+            &self.settings.join,
+        );
+        self.media.tokens.issue(&grant).map(Some)
+    }
+
+    /// Pushes `{configuration, access_level}` into the live room's metadata; a room that is
+    /// not live or a LiveKit error never fails the caller's request.
+    async fn sync_metadata(&self, room: &Room) {
+        let mut set = serde_json::Map::new();
+        set.insert("configuration".to_owned(), room.configuration.to_json());
+        set.insert(
+            "access_level".to_owned(),
+            serde_json::Value::String(room.access_level.as_str().to_owned()),
+        );
+        match self
+            .media
+            .server
+            .merge_room_metadata(&room.livekit_name(), set, Vec::new())
+            .await
+        {
+            Ok(()) => tracing::debug!(room_id = %room.id, "LiveKit room metadata updated"),
+            Err(Error::NotFound(_)) => tracing::debug!(room_id = %room.id, "room not live"),
+            Err(error) => {
+                tracing::warn!(room_id = %room.id, error = %error, "LiveKit metadata not updated");
+            }
         }
     }
 
@@ -269,6 +334,7 @@ impl RoomService {
                 room.slug = Slug::from_name(raw).map_err(|e| e.at("slug"))?;
             }
         }
+        let before = (room.access_level, room.configuration.clone());
         if let Some(level) = patch.access_level {
             room.access_level = level;
         }
@@ -277,6 +343,9 @@ impl RoomService {
         }
         room.updated_at = self.clock.now();
         self.rooms.update(&room).await?;
+        if before != (room.access_level, room.configuration.clone()) {
+            self.sync_metadata(&room).await;
+        }
         self.view(caller, room).await
     }
 
@@ -296,6 +365,13 @@ impl RoomService {
         authorize(RoomAction::Delete, true, role)?;
         self.rooms.delete(room.id).await?;
         tracing::info!(room_id = %room.id, "room deleted");
+        match self.media.server.delete_room(&room.livekit_name()).await {
+            Ok(()) => tracing::info!(room_id = %room.id, "live LiveKit room closed"),
+            Err(Error::NotFound(_)) => {}
+            Err(error) => {
+                tracing::warn!(room_id = %room.id, error = %error, "LiveKit room not closed");
+            }
+        }
         Ok(())
     }
 }

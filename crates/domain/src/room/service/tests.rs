@@ -5,13 +5,40 @@ use std::sync::{Arc, Mutex};
 use super::*;
 use crate::access::MockAccessRepository;
 use crate::fixtures::{access, block_on, clock, matrix_callers, outcome, room, user};
+use crate::media::{MockMediaServer, MockTokenIssuer};
 use crate::page::PageSize;
 use crate::room::{MediaSource, MockRoomRepository, PinCode};
 
 fn service(rooms: MockRoomRepository, accesses: MockAccessRepository) -> RoomService {
+    let mut server = MockMediaServer::new();
+    server
+        .expect_merge_room_metadata()
+        .returning(|_, _, _| Ok(()));
+    server.expect_delete_room().returning(|_| Ok(()));
+    with_media(rooms, accesses, server)
+}
+
+fn with_media(
+    rooms: MockRoomRepository,
+    accesses: MockAccessRepository,
+    server: MockMediaServer,
+) -> RoomService {
+    let mut tokens = MockTokenIssuer::new();
+    tokens.expect_issue().returning(|grant| {
+        Ok(JoinAnswer {
+            url: "ws://livekit".to_owned(),
+            room: grant.room.clone(),
+            token: format!("token-for-{}", grant.identity),
+        })
+    });
+    let media = RoomMedia {
+        server: Arc::new(server),
+        tokens: Arc::new(tokens),
+    };
     RoomService::new(
         Arc::new(rooms),
         Arc::new(accesses),
+        media,
         clock(),
         RoomSettings::default(),
     )
@@ -366,4 +393,107 @@ fn an_update_is_validated_before_it_is_written() {
     let result =
         block_on(service(rooms, accesses).update(&Caller::User(user("o")), "daily", patch));
     assert_eq!(outcome(&result), "400");
+}
+
+#[test]
+fn only_access_level_or_configuration_changes_reach_livekit_metadata() {
+    let stored = room("Daily", AccessLevel::Public);
+    let owner = Caller::User(user("owner"));
+    let livekit_name = stored.livekit_name();
+    for (patch, pushes) in [
+        (
+            RoomPatch {
+                name: Some("Renamed".to_owned()),
+                ..RoomPatch::default()
+            },
+            0,
+        ),
+        (
+            RoomPatch {
+                access_level: Some(AccessLevel::Public),
+                ..RoomPatch::default()
+            },
+            0,
+        ),
+        (
+            RoomPatch {
+                access_level: Some(AccessLevel::Trusted),
+                ..RoomPatch::default()
+            },
+            1,
+        ),
+        (
+            RoomPatch {
+                configuration: Some(RoomConfiguration {
+                    everyone_can_mute: Some(false),
+                    ..RoomConfiguration::default()
+                }),
+                ..RoomPatch::default()
+            },
+            1,
+        ),
+    ] {
+        let (rooms, accesses) = world(&stored, Some(Role::Owner));
+        let mut server = MockMediaServer::new();
+        let expected_room = livekit_name.clone();
+        server
+            .expect_merge_room_metadata()
+            .withf(move |room, set, remove| {
+                room == expected_room
+                    && set.contains_key("configuration")
+                    && set.contains_key("access_level")
+                    && remove.is_empty()
+            })
+            .times(pushes)
+            .returning(|_, _, _| Ok(()));
+        let svc = with_media(rooms, accesses, server);
+        block_on(svc.update(&owner, "daily", patch)).unwrap();
+    }
+}
+
+#[test]
+fn livekit_failures_never_fail_an_update_or_a_delete() {
+    let stored = room("Daily", AccessLevel::Public);
+    let owner = Caller::User(user("owner"));
+    for failure in [
+        || Error::NotFound("requested room does not exist".to_owned()),
+        || Error::unavailable("livekit", std::io::Error::other("refused")),
+    ] {
+        let (rooms, accesses) = world(&stored, Some(Role::Owner));
+        let mut server = MockMediaServer::new();
+        server
+            .expect_merge_room_metadata()
+            .returning(move |_, _, _| Err(failure()));
+        server
+            .expect_delete_room()
+            .times(1)
+            .returning(move |_| Err(failure()));
+        let svc = with_media(rooms, accesses, server);
+        let patch = RoomPatch {
+            access_level: Some(AccessLevel::Restricted),
+            ..RoomPatch::default()
+        };
+        assert!(block_on(svc.update(&owner, "daily", patch)).is_ok());
+        assert!(block_on(svc.delete(&owner, "daily")).is_ok());
+    }
+}
+
+#[test]
+fn join_answers_go_only_to_callers_who_may_join() {
+    let stored = room("Daily", AccessLevel::Restricted);
+    for (caller, role, joins) in [
+        (Caller::anonymous(), None, false),
+        (Caller::User(user("stranger")), None, false),
+        (Caller::User(user("member")), Some(Role::Member), true),
+    ] {
+        let (rooms, accesses) = world(&stored, role);
+        let svc = service(rooms, accesses);
+        let view = block_on(svc.get(&caller, "daily")).unwrap();
+        let answer = svc.join_answer(&caller, &view, Some("Bob")).unwrap();
+        assert_eq!(answer.is_some(), joins);
+        if let Some(answer) = answer {
+            assert_eq!(answer.room, stored.id.to_string());
+            assert_eq!(answer.token, "token-for-member");
+        }
+    }
 }

@@ -1,0 +1,18 @@
+//! In-process versions of the Redis-backed ports, for the embedded single-node default.
+//!
+//! When no Redis is configured, Anteroom runs as one node and keeps its shared, short-lived
+//! state in memory instead:
+//!
+//! - [`MemoryLobbyStore`]: the lobby entries ([`anteroom_domain::lobby::LobbyStore`]), with
+//!   every status change a compare-and-set under one mutex;
+//! - [`MemoryEventLedger`]: the ids of handled webhooks
+//!   ([`anteroom_domain::webhook::EventLedger`]).
+//!
+//! Nothing here survives a restart, and nothing is shared between processes: these adapters
+//! are for a single replica. They never return [`anteroom_domain::Error::Unavailable`].
+
+mod ledger;
+mod lobby;
+
+pub use ledger::MemoryEventLedger;
+pub use lobby::MemoryLobbyStore;

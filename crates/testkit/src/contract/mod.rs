@@ -1,0 +1,11 @@
+//! Contract suites: the same test cases run against every adapter of a port, so that the
+//! adapters behave alike.
+
+pub mod accesses;
+pub mod lobby;
+pub mod recordings;
+pub mod repositories;
+pub mod rooms;
+pub mod users;
+
+pub use repositories::Repositories;

@@ -1,0 +1,28 @@
+# Anteroom's tasks. `just --list` shows them.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Serve on the embedded default: SQLite file ./data/anteroom.db, gRPC on 127.0.0.1:50051
+run:
+    cargo run -p anteroom-server --bin anteroom -- serve
+
+# Everything CI checks: formatting, lints, proto lint, then every test
+test: fmt-check clippy buf-lint
+    cargo build -p anteroom-server --bin anteroom
+    cargo test --workspace --no-fail-fast
+
+# rustfmt, checked
+fmt-check:
+    cargo fmt --all -- --check
+
+# clippy with warnings as errors
+clippy:
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# buf lint of the gRPC contract (STANDARD)
+buf-lint:
+    buf lint
+
+# Install test prerequisites when missing (PostgreSQL, Redis, buf, LiveKit SDKs)
+bootstrap:
+    scripts/bootstrap
