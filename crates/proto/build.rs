@@ -7,11 +7,13 @@ use std::path::PathBuf;
 
 use prost::Message as _;
 
-const PROTO_FILES: [&str; 4] = [
+const PROTO_FILES: [&str; 6] = [
     "anteroom/v1/resources.proto",
     "anteroom/v1/room_service.proto",
     "anteroom/v1/access_service.proto",
     "anteroom/v1/user_service.proto",
+    "anteroom/v1/participant_service.proto",
+    "anteroom/v1/lobby_service.proto",
 ];
 
 fn main() -> Result<(), Box<dyn Error>> {

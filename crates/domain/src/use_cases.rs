@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::access::{AccessRepository, AccessService};
 use crate::auth::{Authenticator, BearerVerifier};
 use crate::clock::Clock;
-use crate::lobby::LobbyStore;
+use crate::lobby::{EventBus, LobbyPorts, LobbyService, LobbySettings, LobbyStore, RateLimiter};
 use crate::media::{MediaServer, MediaTokenVerifier, TokenIssuer, WebhookKind, WebhookVerifier};
 use crate::moderation::{ModerationPorts, ModerationService};
 use crate::room::{RoomMedia, RoomRepository, RoomService, RoomSettings};
@@ -33,6 +33,10 @@ pub struct Ports {
     pub webhooks: Arc<dyn WebhookVerifier>,
     /// The lobby.
     pub lobby: Arc<dyn LobbyStore>,
+    /// Lobby events, shared by replicas.
+    pub events: Arc<dyn EventBus>,
+    /// Request rates, shared by replicas.
+    pub limiter: Arc<dyn RateLimiter>,
     /// Handled event ids.
     pub ledger: Arc<dyn EventLedger>,
     /// Time.
@@ -44,6 +48,8 @@ pub struct Ports {
 pub struct Settings {
     /// Rooms and join tokens.
     pub rooms: RoomSettings,
+    /// The lobby's lifetimes and rate limit.
+    pub lobby: LobbySettings,
     /// The LiveKit rooms whose webhooks are handled here (`None` → all).
     pub webhook_room_filter: Option<Arc<dyn RoomFilter>>,
 }
@@ -63,6 +69,8 @@ pub struct UseCases {
     pub moderation: ModerationService,
     /// LiveKit webhook intake.
     pub webhooks: WebhookService,
+    /// Joining rooms and their lobbies.
+    pub lobby: LobbyService,
 }
 
 impl UseCases {
@@ -71,8 +79,24 @@ impl UseCases {
         let users = UserService::new(ports.users.clone(), ports.clock.clone());
         let media = RoomMedia {
             server: ports.media.clone(),
-            tokens: ports.tokens,
+            tokens: ports.tokens.clone(),
         };
+        let lobby = LobbyService::new(
+            LobbyPorts {
+                rooms: ports.rooms.clone(),
+                accesses: ports.accesses.clone(),
+                store: ports.lobby.clone(),
+                events: ports.events,
+                limiter: ports.limiter,
+                tokens: ports.tokens,
+                media: ports.media.clone(),
+                clock: ports.clock.clone(),
+            },
+            LobbySettings {
+                join: settings.rooms.join,
+                ..settings.lobby
+            },
+        );
         let webhooks =
             WebhookService::new(ports.webhooks, ports.ledger, settings.webhook_room_filter)
                 .with_handler(WebhookKind::RoomStarted, Arc::new(RoomStarted))
@@ -101,6 +125,7 @@ impl UseCases {
             auth: Authenticator::new(ports.verifier, users.clone()),
             users,
             webhooks,
+            lobby,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Who is calling: the bearer token of the `authorization` metadata, resolved by the domain.
 
+use anteroom_domain::id::ParticipantId;
 use anteroom_domain::{Caller, Error, UseCases};
 use tonic::Status;
 use tonic::metadata::MetadataMap;
@@ -11,10 +12,19 @@ pub(crate) async fn caller_of(
     use_cases: &UseCases,
     metadata: &MetadataMap,
 ) -> Result<Caller, Status> {
+    caller_with_participant(use_cases, metadata, None).await
+}
+
+/// Resolves the caller of a request that may carry a lobby participant id.
+pub(crate) async fn caller_with_participant(
+    use_cases: &UseCases,
+    metadata: &MetadataMap,
+    participant: Option<ParticipantId>,
+) -> Result<Caller, Status> {
     let bearer = bearer(metadata).map_err(status_from)?;
     use_cases
         .auth
-        .authenticate(bearer, None)
+        .authenticate(bearer, participant)
         .await
         .map_err(status_from)
 }

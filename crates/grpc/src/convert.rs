@@ -3,6 +3,8 @@
 use std::num::NonZeroU32;
 
 use anteroom_domain::access::{AccessWithUser, Role};
+use anteroom_domain::lobby::{LobbyEntry, LobbyStatus};
+use anteroom_domain::media::JoinAnswer;
 use anteroom_domain::room::{AccessLevel, MediaSource, RoomConfiguration, RoomView};
 use anteroom_domain::user::User;
 use anteroom_domain::{Error, Invalid};
@@ -90,6 +92,18 @@ pub(crate) fn configuration_to_pb(config: &RoomConfiguration) -> pb::RoomConfigu
     }
 }
 
+/// Reads a list of media sources; errors name `field`.
+pub(crate) fn media_sources_from_pb(
+    list: pb::MediaSourceList,
+    field: &str,
+) -> Result<Vec<MediaSource>, Error> {
+    list.sources
+        .into_iter()
+        .map(source_from_pb)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.at(field))
+}
+
 /// Reads a configuration; field names in errors are relative to `prefix`.
 pub(crate) fn configuration_from_pb(
     config: pb::RoomConfiguration,
@@ -97,14 +111,8 @@ pub(crate) fn configuration_from_pb(
 ) -> Result<RoomConfiguration, Error> {
     let can_publish_sources = config
         .can_publish_sources
-        .map(|list| {
-            list.sources
-                .into_iter()
-                .map(source_from_pb)
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .transpose()
-        .map_err(|e| e.at(format!("{prefix}.can_publish_sources")))?;
+        .map(|list| media_sources_from_pb(list, &format!("{prefix}.can_publish_sources")))
+        .transpose()?;
     let max_participants = config
         .max_participants
         .map(|n| NonZeroU32::new(n).ok_or_else(|| Invalid::new("must be positive")))
@@ -171,6 +179,33 @@ pub(crate) fn room_to_pb(view: &RoomView) -> pb::Room {
             .map(access_to_pb)
             .collect(),
         caller_role: role_to_pb(view.caller_role) as i32,
+    }
+}
+
+pub(crate) fn lobby_status_to_pb(status: LobbyStatus) -> pb::LobbyStatus {
+    match status {
+        LobbyStatus::Waiting => pb::LobbyStatus::Waiting,
+        LobbyStatus::Accepted => pb::LobbyStatus::Accepted,
+        LobbyStatus::Denied => pb::LobbyStatus::Denied,
+    }
+}
+
+pub(crate) fn lobby_participant_to_pb(entry: &LobbyEntry) -> pb::LobbyParticipant {
+    pb::LobbyParticipant {
+        participant_id: entry.participant.to_string(),
+        username: entry.username.clone(),
+        color: entry.color.clone(),
+        status: lobby_status_to_pb(entry.status) as i32,
+        request_time: Some(timestamp(entry.requested_at)),
+        decide_time: entry.decided_at.map(timestamp),
+    }
+}
+
+pub(crate) fn connection_to_pb(answer: JoinAnswer) -> pb::LiveKitConnection {
+    pb::LiveKitConnection {
+        url: answer.url,
+        room: answer.room,
+        token: answer.token,
     }
 }
 

@@ -1,4 +1,5 @@
-//! The `anteroom.v1` gRPC API: `RoomService`, `AccessService` and `UserService`, with gRPC
+//! The `anteroom.v1` gRPC API: `RoomService`, `AccessService`, `UserService` and
+//! `ParticipantService`, `LobbyService`, with gRPC
 //! health and server reflection (v1 and v1alpha).
 //!
 //! Each service is a thin translation: it authenticates the caller from the `authorization`
@@ -10,7 +11,9 @@ mod access;
 mod caller;
 mod convert;
 mod health;
+mod lobby;
 mod page_token;
+mod participant;
 mod room;
 mod status;
 mod user;
@@ -19,6 +22,8 @@ use std::sync::Arc;
 
 use anteroom_domain::UseCases;
 use anteroom_proto::v1::access_service_server::AccessServiceServer;
+use anteroom_proto::v1::lobby_service_server::LobbyServiceServer;
+use anteroom_proto::v1::participant_service_server::ParticipantServiceServer;
 use anteroom_proto::v1::room_service_server::RoomServiceServer;
 use anteroom_proto::v1::user_service_server::UserServiceServer;
 use tonic::service::Routes;
@@ -56,6 +61,14 @@ pub fn routes(
         )
         .add_service(
             AccessServiceServer::new(access::AccessApi::new(use_cases.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            LobbyServiceServer::new(lobby::LobbyApi::new(use_cases.clone(), health.draining()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            ParticipantServiceServer::new(participant::ParticipantApi::new(use_cases.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(

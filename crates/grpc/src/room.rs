@@ -2,15 +2,17 @@
 
 use std::sync::Arc;
 
-use anteroom_domain::room::{CreateRoom, RoomPatch};
+use anteroom_domain::id::ParticipantId;
+use anteroom_domain::room::{CreateRoom, RoomPatch, RoomRef};
 use anteroom_domain::{Error, UseCases};
 use anteroom_proto::v1 as pb;
 use anteroom_proto::v1::room_service_server::RoomService;
 use tonic::{Request, Response, Status};
 
-use crate::caller::caller_of;
+use crate::caller::{caller_of, caller_with_participant};
 use crate::convert::{
-    access_level_from_pb, bounded, configuration_from_pb, mask_paths, room_to_pb,
+    access_level_from_pb, bounded, configuration_from_pb, connection_to_pb, lobby_status_to_pb,
+    mask_paths, room_to_pb,
 };
 use crate::page_token::{rooms_page, rooms_token};
 use crate::status::{status_from, within};
@@ -146,6 +148,45 @@ impl RoomService for RoomApi {
             .map_err(status_from)?;
         Ok(Response::new(pb::UpdateRoomResponse {
             room: Some(room_to_pb(&view)),
+        }))
+    }
+
+    async fn join_room(
+        &self,
+        request: Request<pb::JoinRoomRequest>,
+    ) -> Result<Response<pb::JoinRoomResponse>, Status> {
+        let request_participant = request.get_ref().participant_id.trim().to_owned();
+        let participant = if request_participant.is_empty() {
+            None
+        } else {
+            Some(
+                request_participant
+                    .parse::<ParticipantId>()
+                    .map_err(|e| status_from(e.at("participant_id")))?,
+            )
+        };
+        let caller =
+            caller_with_participant(&self.use_cases, request.metadata(), participant).await?;
+        let request = request.into_inner();
+        let room = bounded(&request.room, "room", MAX_REFERENCE_BYTES).map_err(status_from)?;
+        let joined = self
+            .use_cases
+            .lobby
+            .join(
+                &caller,
+                &RoomRef::parse(room),
+                &request.username,
+                participant,
+            )
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(pb::JoinRoomResponse {
+            participant_id: joined.participant.to_string(),
+            username: joined.username,
+            color: joined.color,
+            status: lobby_status_to_pb(joined.status) as i32,
+            livekit: joined.livekit.map(connection_to_pb),
+            pin_code: joined.pin.map(|p| p.as_str().to_owned()),
         }))
     }
 

@@ -4,9 +4,8 @@ use anteroom_domain::Error;
 use anteroom_domain::media::{DispatchRule, SipGateway, SipParticipant, SipTrunk};
 use async_trait::async_trait;
 use livekit_api::services::sip::{
-    CreateSIPDispatchRuleOptions, CreateSIPInboundTrunkOptions, CreateSIPOutboundTrunkOptions,
-    CreateSIPParticipantOptions, ListSIPDispatchRuleFilter, ListSIPInboundTrunkFilter,
-    ListSIPOutboundTrunkFilter,
+    CreateSIPDispatchRuleOptions, CreateSIPInboundTrunkOptions, CreateSIPParticipantOptions,
+    ListSIPDispatchRuleFilter, ListSIPInboundTrunkFilter, ListSIPOutboundTrunkFilter,
 };
 use livekit_protocol as proto;
 
@@ -68,43 +67,33 @@ impl SipGateway for LivekitServer {
             .map_err(translate)
     }
 
-    /// Creates an inbound trunk, or an outbound one. The domain's trunk carries no SIP
-    /// address, so an outbound trunk is created with an empty address.
+    /// Creates an inbound trunk.
+    ///
+    /// An outbound trunk is refused here with [`Error::Invalid`] on `address`: LiveKit
+    /// requires the SIP address calls are sent to ("no outbound address specified") and the
+    /// domain's [`SipTrunk`] does not carry one.
     async fn create_trunk(&self, trunk: SipTrunk) -> Result<SipTrunk, Error> {
-        if trunk.inbound {
-            let info = self
-                .sip
-                .create_sip_inbound_trunk(
-                    trunk.name,
-                    trunk.numbers,
-                    CreateSIPInboundTrunkOptions::default(),
-                )
-                .await
-                .map_err(translate)?;
-            Ok(SipTrunk {
-                id: info.sip_trunk_id,
-                name: info.name,
-                numbers: info.numbers,
-                inbound: true,
-            })
-        } else {
-            let info = self
-                .sip
-                .create_sip_outbound_trunk(
-                    trunk.name,
-                    String::new(),
-                    trunk.numbers,
-                    CreateSIPOutboundTrunkOptions::default(),
-                )
-                .await
-                .map_err(translate)?;
-            Ok(SipTrunk {
-                id: info.sip_trunk_id,
-                name: info.name,
-                numbers: info.numbers,
-                inbound: false,
-            })
+        if !trunk.inbound {
+            return Err(Error::invalid(
+                "address",
+                "an outbound SIP trunk needs the address calls are sent to",
+            ));
         }
+        let info = self
+            .sip
+            .create_sip_inbound_trunk(
+                trunk.name,
+                trunk.numbers,
+                CreateSIPInboundTrunkOptions::default(),
+            )
+            .await
+            .map_err(translate)?;
+        Ok(SipTrunk {
+            id: info.sip_trunk_id,
+            name: info.name,
+            numbers: info.numbers,
+            inbound: true,
+        })
     }
 
     async fn list_trunks(&self) -> Result<Vec<SipTrunk>, Error> {
@@ -133,6 +122,8 @@ impl SipGateway for LivekitServer {
         Ok(inbound.chain(outbound).collect())
     }
 
+    /// `DeleteSIPTrunk`. LiveKit's store deletes without looking the trunk up, so an unknown
+    /// id succeeds rather than giving the port's `NotFound`.
     async fn delete_trunk(&self, id: &str) -> Result<(), Error> {
         self.sip
             .delete_sip_trunk(id)

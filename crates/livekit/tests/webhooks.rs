@@ -133,3 +133,12 @@ fn refuses_missing_forged_and_tampered_webhooks() {
         "body"
     );
 }
+
+#[test]
+fn tolerates_fields_a_newer_server_adds() {
+    let body = r#"{"event":"room_finished","room":{"name":"r","someNewField":{"x":1}},
+        "id":"EV_7","createdAt":"9","brandNewTopLevel":"yes"}"#;
+    let event = event(&webhooks(), body);
+    assert_eq!(event.kind, WebhookKind::RoomFinished);
+    assert_eq!(event.room.as_deref(), Some("r"));
+}

@@ -5,14 +5,21 @@
 //!
 //! - [`MemoryLobbyStore`]: the lobby entries ([`anteroom_domain::lobby::LobbyStore`]), with
 //!   every status change a compare-and-set under one mutex;
+//! - [`MemoryEventBus`]: lobby events to this process's subscribers
+//!   ([`anteroom_domain::lobby::EventBus`]);
+//! - [`MemoryRateLimiter`]: request counts per key ([`anteroom_domain::lobby::RateLimiter`]);
 //! - [`MemoryEventLedger`]: the ids of handled webhooks
 //!   ([`anteroom_domain::webhook::EventLedger`]).
 //!
 //! Nothing here survives a restart, and nothing is shared between processes: these adapters
 //! are for a single replica. They never return [`anteroom_domain::Error::Unavailable`].
 
+mod events;
 mod ledger;
 mod lobby;
+mod rate;
 
+pub use events::MemoryEventBus;
 pub use ledger::MemoryEventLedger;
 pub use lobby::MemoryLobbyStore;
+pub use rate::MemoryRateLimiter;

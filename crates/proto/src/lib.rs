@@ -4,7 +4,8 @@
 //! This crate holds only generated code; no hand-written logic lives here.
 
 /// The `anteroom.v1` package: resources, requests, responses, and the
-/// `RoomService`, `AccessService` and `UserService` clients and servers.
+/// `RoomService`, `AccessService`, `UserService` and `ParticipantService` clients and
+/// servers.
 #[allow(clippy::pedantic, clippy::all, missing_docs, unreachable_pub)]
 pub mod v1 {
     tonic::include_proto!("anteroom.v1");
@@ -37,6 +38,8 @@ mod tests {
             "anteroom.v1.RoomService",
             "anteroom.v1.AccessService",
             "anteroom.v1.UserService",
+            "anteroom.v1.ParticipantService",
+            "anteroom.v1.LobbyService",
         ] {
             assert!(services.iter().any(|s| s == expected), "{expected} missing");
         }

@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use anteroom_domain::auth::BearerVerifier;
 use anteroom_domain::clock::SystemClock;
+use anteroom_domain::lobby::{LobbyLifetimes, RateLimit};
 use anteroom_domain::media::JoinSettings;
 use anteroom_domain::room::RoomSettings;
 use anteroom_domain::webhook::RoomFilter;
 use anteroom_domain::{Ports, Settings as DomainSettings, UseCases};
 use anteroom_livekit::{LivekitConfig, LivekitServer, LivekitTokens, LivekitWebhooks};
-use anteroom_memory::{MemoryEventLedger, MemoryLobbyStore};
+use anteroom_memory::{MemoryEventBus, MemoryEventLedger, MemoryLobbyStore, MemoryRateLimiter};
 use anteroom_oidc::JwksVerifier;
 use anyhow::Context;
 use secrecy::ExposeSecret;
@@ -102,6 +103,23 @@ fn bearer_verifier(settings: &Settings) -> anyhow::Result<Option<Arc<dyn BearerV
     Ok(Some(Arc::new(verifier)))
 }
 
+fn lobby_settings(settings: &Settings) -> anteroom_domain::lobby::LobbySettings {
+    let lobby = &settings.lobby;
+    anteroom_domain::lobby::LobbySettings {
+        lifetimes: LobbyLifetimes {
+            waiting: Duration::from_millis(lobby.waiting_ttl_ms),
+            accepted: Duration::from_secs(lobby.accepted_ttl_secs),
+            denied: Duration::from_millis(lobby.denied_ttl_ms),
+        },
+        rate: RateLimit {
+            limit: lobby.rate_limit,
+            window: Duration::from_secs(lobby.rate_window_secs),
+        },
+        // Taken from the room settings by the use cases.
+        join: JoinSettings::default(),
+    }
+}
+
 /// Wires every adapter to the use cases.
 async fn compose(settings: &Settings) -> anyhow::Result<UseCases> {
     let store = Arc::new(database::connect(&settings.database).await?);
@@ -124,6 +142,8 @@ async fn compose(settings: &Settings) -> anyhow::Result<UseCases> {
         media_tokens: tokens,
         webhooks: Arc::new(LivekitWebhooks::new(&livekit)),
         lobby: Arc::new(MemoryLobbyStore::new()),
+        events: Arc::new(MemoryEventBus::new()),
+        limiter: Arc::new(MemoryRateLimiter::new()),
         ledger: Arc::new(MemoryEventLedger::new()),
         clock: Arc::new(SystemClock),
     };
@@ -135,6 +155,7 @@ async fn compose(settings: &Settings) -> anyhow::Result<UseCases> {
                 authenticated_can_edit_name: settings.rooms.authenticated_can_edit_name,
             },
         },
+        lobby: lobby_settings(settings),
         webhook_room_filter: settings
             .webhook_room_filter()?
             .map(|regex| Arc::new(RegexRoomFilter(regex)) as Arc<dyn RoomFilter>),

@@ -23,6 +23,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Rooms.
     pub rooms: RoomsSettings,
+    /// The lobby.
+    pub lobby: LobbySettings,
     /// Logs.
     pub log: LogSettings,
     /// Shutdown.
@@ -142,6 +144,35 @@ impl Default for RoomsSettings {
     }
 }
 
+/// `[lobby]`.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LobbySettings {
+    /// How long a waiting entry lives after its last sign of life, in milliseconds.
+    pub waiting_ttl_ms: u64,
+    /// How long an admission lives, in seconds (the same participant gets a fresh token on
+    /// each request meanwhile).
+    pub accepted_ttl_secs: u64,
+    /// How long a denial lives, in milliseconds (then a new request waits again).
+    pub denied_ttl_ms: u64,
+    /// How many entry requests one participant or user may make per window.
+    pub rate_limit: u32,
+    /// The rate limit's window, in seconds.
+    pub rate_window_secs: u64,
+}
+
+impl Default for LobbySettings {
+    fn default() -> Self {
+        Self {
+            waiting_ttl_ms: 3000,
+            accepted_ttl_secs: 6 * 3600,
+            denied_ttl_ms: 5000,
+            rate_limit: 150,
+            rate_window_secs: 60,
+        }
+    }
+}
+
 /// `[log]`.
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -234,6 +265,17 @@ impl Settings {
             bail!("livekit.token_ttl_secs (ANTEROOM__LIVEKIT__TOKEN_TTL_SECS) must be positive");
         }
         self.webhook_room_filter()?;
+        let lobby = &self.lobby;
+        if lobby.waiting_ttl_ms == 0 || lobby.accepted_ttl_secs == 0 || lobby.denied_ttl_ms == 0 {
+            bail!(
+                "lobby.waiting_ttl_ms, lobby.accepted_ttl_secs and lobby.denied_ttl_ms (ANTEROOM__LOBBY__…) must be positive"
+            );
+        }
+        if lobby.rate_limit == 0 || lobby.rate_window_secs == 0 {
+            bail!(
+                "lobby.rate_limit and lobby.rate_window_secs (ANTEROOM__LOBBY__RATE_LIMIT, __RATE_WINDOW_SECS) must be positive"
+            );
+        }
         if !matches!(self.log.format.as_str(), "text" | "json") {
             bail!("log.format (ANTEROOM__LOG__FORMAT) must be `text` or `json`");
         }
