@@ -6,6 +6,7 @@ pub mod cli;
 mod database;
 mod serve;
 pub mod settings;
+mod shared_state;
 mod shutdown;
 mod telemetry;
 

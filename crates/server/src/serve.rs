@@ -11,7 +11,6 @@ use anteroom_domain::room::RoomSettings;
 use anteroom_domain::webhook::RoomFilter;
 use anteroom_domain::{Ports, Settings as DomainSettings, UseCases};
 use anteroom_livekit::{LivekitConfig, LivekitServer, LivekitTokens, LivekitWebhooks};
-use anteroom_memory::{MemoryEventBus, MemoryEventLedger, MemoryLobbyStore, MemoryRateLimiter};
 use anteroom_oidc::JwksVerifier;
 use anyhow::Context;
 use secrecy::ExposeSecret;
@@ -20,7 +19,7 @@ use tokio::sync::oneshot;
 use tokio_stream::wrappers::TcpListenerStream;
 
 use crate::settings::Settings;
-use crate::{database, shutdown};
+use crate::{database, shared_state, shutdown};
 
 /// Migrates, serves gRPC until SIGTERM/SIGINT, then drains in-flight calls.
 ///
@@ -132,6 +131,7 @@ async fn compose(settings: &Settings) -> anyhow::Result<UseCases> {
         LivekitServer::new(&livekit).map_err(|e| anyhow::anyhow!("livekit settings: {e}"))?,
     );
     let tokens = Arc::new(LivekitTokens::new(&livekit));
+    let shared = shared_state::build();
     let ports = Ports {
         rooms: store.clone(),
         accesses: store.clone(),
@@ -141,10 +141,10 @@ async fn compose(settings: &Settings) -> anyhow::Result<UseCases> {
         tokens: tokens.clone(),
         media_tokens: tokens,
         webhooks: Arc::new(LivekitWebhooks::new(&livekit)),
-        lobby: Arc::new(MemoryLobbyStore::new()),
-        events: Arc::new(MemoryEventBus::new()),
-        limiter: Arc::new(MemoryRateLimiter::new()),
-        ledger: Arc::new(MemoryEventLedger::new()),
+        lobby: shared.lobby,
+        events: shared.events,
+        limiter: shared.limiter,
+        ledger: shared.ledger,
         clock: Arc::new(SystemClock),
     };
     let domain = DomainSettings {
