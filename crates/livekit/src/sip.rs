@@ -4,8 +4,9 @@ use anteroom_domain::Error;
 use anteroom_domain::media::{DispatchRule, SipGateway, SipParticipant, SipTrunk};
 use async_trait::async_trait;
 use livekit_api::services::sip::{
-    CreateSIPDispatchRuleOptions, CreateSIPInboundTrunkOptions, CreateSIPParticipantOptions,
-    ListSIPDispatchRuleFilter, ListSIPInboundTrunkFilter, ListSIPOutboundTrunkFilter,
+    CreateSIPDispatchRuleOptions, CreateSIPInboundTrunkOptions, CreateSIPOutboundTrunkOptions,
+    CreateSIPParticipantOptions, ListSIPDispatchRuleFilter, ListSIPInboundTrunkFilter,
+    ListSIPOutboundTrunkFilter,
 };
 use livekit_protocol as proto;
 
@@ -67,24 +68,41 @@ impl SipGateway for LivekitServer {
             .map_err(translate)
     }
 
-    /// Creates an inbound trunk.
-    ///
-    /// An outbound trunk is refused here with [`Error::Invalid`] on `address`: LiveKit
-    /// requires the SIP address calls are sent to ("no outbound address specified") and the
-    /// domain's [`SipTrunk`] does not carry one.
     async fn create_trunk(&self, trunk: SipTrunk) -> Result<SipTrunk, Error> {
-        if !trunk.inbound {
-            return Err(Error::invalid(
-                "address",
-                "an outbound SIP trunk needs the address calls are sent to",
-            ));
+        if trunk.inbound {
+            let info = self
+                .sip
+                .create_sip_inbound_trunk(
+                    trunk.name,
+                    trunk.numbers,
+                    CreateSIPInboundTrunkOptions::default(),
+                )
+                .await
+                .map_err(translate)?;
+            return Ok(SipTrunk {
+                id: info.sip_trunk_id,
+                name: info.name,
+                numbers: info.numbers,
+                inbound: true,
+                address: None,
+            });
         }
+        let address = trunk
+            .address
+            .filter(|a| !a.trim().is_empty())
+            .ok_or_else(|| {
+                Error::invalid(
+                    "address",
+                    "an outbound SIP trunk needs the address calls are sent to",
+                )
+            })?;
         let info = self
             .sip
-            .create_sip_inbound_trunk(
+            .create_sip_outbound_trunk(
                 trunk.name,
+                address,
                 trunk.numbers,
-                CreateSIPInboundTrunkOptions::default(),
+                CreateSIPOutboundTrunkOptions::default(),
             )
             .await
             .map_err(translate)?;
@@ -92,7 +110,8 @@ impl SipGateway for LivekitServer {
             id: info.sip_trunk_id,
             name: info.name,
             numbers: info.numbers,
-            inbound: true,
+            inbound: false,
+            address: Some(info.address),
         })
     }
 
@@ -112,12 +131,14 @@ impl SipGateway for LivekitServer {
             name: t.name,
             numbers: t.numbers,
             inbound: true,
+            address: None,
         });
         let outbound = outbound.into_iter().map(|t| SipTrunk {
             id: t.sip_trunk_id,
             name: t.name,
             numbers: t.numbers,
             inbound: false,
+            address: Some(t.address),
         });
         Ok(inbound.chain(outbound).collect())
     }

@@ -625,26 +625,6 @@ async fn a_conflicting_dispatch_rule_is_already_exists_on_pin() {
     );
 }
 
-/// An outbound trunk created with the crate's SIP client (the port cannot: see above).
-async fn outbound_trunk(fake: &FakeLiveKit) -> SipTrunk {
-    let client = livekit_api::services::sip::SIPClient::with_api_key(&fake.url(), KEY, SECRET);
-    let info = client
-        .create_sip_outbound_trunk(
-            "out".to_owned(),
-            "sip.example.org".to_owned(),
-            vec!["+33999999999".to_owned()],
-            livekit_api::services::sip::CreateSIPOutboundTrunkOptions::default(),
-        )
-        .await
-        .unwrap();
-    SipTrunk {
-        id: info.sip_trunk_id,
-        name: info.name,
-        numbers: info.numbers,
-        inbound: false,
-    }
-}
-
 #[tokio::test]
 async fn sip_trunks_and_participants_round_trip() {
     let fake = fake().await;
@@ -655,26 +635,38 @@ async fn sip_trunks_and_participants_round_trip() {
             name: "in".to_owned(),
             numbers: vec!["+33123456789".to_owned()],
             inbound: true,
+            address: None,
         })
         .await
         .unwrap();
     assert!(inbound.id.starts_with("ST_") && inbound.inbound);
     assert_eq!(inbound.numbers, ["+33123456789"]);
-    // The domain's trunk has no SIP address, which LiveKit requires of an outbound trunk:
-    // refused locally; the operator's outbound trunk is made with the SDK here.
+    // LiveKit requires the SIP address of an outbound trunk: refused locally without one.
     let refused = lk
         .create_trunk(SipTrunk {
             id: String::new(),
             name: "out".to_owned(),
             numbers: vec!["+33999999999".to_owned()],
             inbound: false,
+            address: None,
         })
         .await;
     assert!(
         matches!(&refused, Err(Error::Invalid(v)) if v[0].field == "address"),
         "{refused:?}"
     );
-    let outbound = outbound_trunk(&fake).await;
+    let outbound = lk
+        .create_trunk(SipTrunk {
+            id: String::new(),
+            name: "out".to_owned(),
+            numbers: vec!["+33999999999".to_owned()],
+            inbound: false,
+            address: Some("sip.example.org".to_owned()),
+        })
+        .await
+        .unwrap();
+    assert!(outbound.id.starts_with("ST_") && !outbound.inbound);
+    assert_eq!(outbound.address.as_deref(), Some("sip.example.org"));
     assert_eq!(fake.sip_inbound_trunks().len(), 1);
     assert_eq!(fake.sip_outbound_trunks().len(), 1);
     let mut trunks = lk.list_trunks().await.unwrap();
@@ -705,7 +697,16 @@ async fn sip_trunks_and_participants_round_trip() {
 async fn a_failed_sip_call_is_unavailable() {
     let fake = fake().await;
     let lk = server(&fake);
-    let outbound = outbound_trunk(&fake).await;
+    let outbound = lk
+        .create_trunk(SipTrunk {
+            id: String::new(),
+            name: "out".to_owned(),
+            numbers: vec!["+33999999999".to_owned()],
+            inbound: false,
+            address: Some("sip.example.org".to_owned()),
+        })
+        .await
+        .unwrap();
     fake.set_failure(
         "SIP/CreateSIPParticipant",
         Some(InjectedFailure::sip_status(486, "Busy Here")),

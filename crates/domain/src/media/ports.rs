@@ -196,6 +196,7 @@ pub trait SipGateway: Send + Sync {
     ///
     /// # Errors
     ///
+    /// - [`Error::Invalid`] on `address` for an outbound trunk without one;
     /// - [`Error::Unavailable`] when the server cannot be reached.
     async fn create_trunk(&self, trunk: SipTrunk) -> Result<SipTrunk, Error>;
 
@@ -206,11 +207,11 @@ pub trait SipGateway: Send + Sync {
     /// - [`Error::Unavailable`] when the server cannot be reached.
     async fn list_trunks(&self) -> Result<Vec<SipTrunk>, Error>;
 
-    /// Deletes a trunk.
+    /// Deletes a trunk. Deleting an unknown id succeeds (LiveKit deletes without looking the
+    /// trunk up), so repeating a deletion is harmless.
     ///
     /// # Errors
     ///
-    /// - [`Error::NotFound`] when it does not exist;
     /// - [`Error::Unavailable`] when the server cannot be reached.
     async fn delete_trunk(&self, id: &str) -> Result<(), Error>;
 

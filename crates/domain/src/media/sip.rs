@@ -24,6 +24,9 @@ pub struct SipTrunk {
     pub numbers: Vec<String>,
     /// Whether it receives calls (else it places them).
     pub inbound: bool,
+    /// Where an outbound trunk sends calls (`sip.example.com:5060`); required for outbound
+    /// trunks, `None` for inbound ones.
+    pub address: Option<String>,
 }
 
 /// A participant dialled into a room over SIP.
