@@ -26,3 +26,8 @@ buf-lint:
 # Install test prerequisites when missing (PostgreSQL, Redis, buf, LiveKit SDKs)
 bootstrap:
     scripts/bootstrap
+
+# Load benchmarks (release build): 32 clients, 20 s per flow, embedded and PostgreSQL+Redis
+bench *ARGS:
+    cargo build --release -p anteroom-server --bin anteroom -p anteroom-bench
+    target/release/anteroom-bench {{ARGS}}

@@ -7,13 +7,14 @@ use std::path::PathBuf;
 
 use prost::Message as _;
 
-const PROTO_FILES: [&str; 6] = [
+const PROTO_FILES: [&str; 7] = [
     "anteroom/v1/resources.proto",
     "anteroom/v1/room_service.proto",
     "anteroom/v1/access_service.proto",
     "anteroom/v1/user_service.proto",
     "anteroom/v1/participant_service.proto",
     "anteroom/v1/lobby_service.proto",
+    "anteroom/v1/recording_service.proto",
 ];
 
 fn main() -> Result<(), Box<dyn Error>> {

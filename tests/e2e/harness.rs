@@ -104,7 +104,8 @@ pub(crate) fn command(cwd: &Path, env: &[(String, String)]) -> Command {
     command
 }
 
-/// Runs the binary with `args` and `env` (plus a free `grpc.addr` unless `env` sets one) in a
+/// Runs the binary with `args` and `env` (plus free `grpc.addr` and `http.addr` unless `env`
+/// sets them) in a
 /// fresh folder, to completion or at most `timeout`; returns its output and how long it ran.
 ///
 /// # Panics
@@ -133,11 +134,10 @@ pub(crate) fn run_in(
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect();
-    if !vars.iter().any(|(k, _)| k == "ANTEROOM__GRPC__ADDR") {
-        vars.push((
-            "ANTEROOM__GRPC__ADDR".to_owned(),
-            format!("127.0.0.1:{}", free_port()),
-        ));
+    for key in ["ANTEROOM__GRPC__ADDR", "ANTEROOM__HTTP__ADDR"] {
+        if !vars.iter().any(|(k, _)| k == key) {
+            vars.push((key.to_owned(), format!("127.0.0.1:{}", free_port())));
+        }
     }
     let started = Instant::now();
     let mut child = command(cwd, &vars)
@@ -212,6 +212,8 @@ pub(crate) struct Server {
     child: Child,
     watchdog: Option<Child>,
     addr: SocketAddr,
+    /// The REST gateway's address.
+    http_addr: SocketAddr,
     log: PathBuf,
     issuer: Option<TestIssuer>,
     /// The server's working directory (holds `anteroom.log` and `data/`); removed last.
@@ -237,7 +239,17 @@ impl Server {
             .tempdir()
             .expect("a temporary folder");
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
-        let mut env = vec![("ANTEROOM__GRPC__ADDR".to_owned(), addr.to_string())];
+        let http_addr = options
+            .env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "ANTEROOM__HTTP__ADDR")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or_else(|| SocketAddr::from((Ipv4Addr::LOCALHOST, free_port())));
+        let mut env = vec![
+            ("ANTEROOM__GRPC__ADDR".to_owned(), addr.to_string()),
+            ("ANTEROOM__HTTP__ADDR".to_owned(), http_addr.to_string()),
+        ];
         env.extend(options.env);
         let log = dir.path().join("anteroom.log");
         let out = File::create(&log).expect("the log file");
@@ -264,6 +276,7 @@ impl Server {
             child,
             watchdog,
             addr,
+            http_addr,
             log,
             issuer: options.issuer,
             dir,
@@ -312,6 +325,11 @@ impl Server {
     /// `http://127.0.0.1:<port>`.
     pub(crate) fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://127.0.0.1:<port>` of the REST gateway.
+    pub(crate) fn http_url(&self) -> String {
+        format!("http://{}", self.http_addr)
     }
 
     /// The server's working directory.

@@ -1,13 +1,22 @@
 //! End-to-end tests of the `anteroom` binary: each test starts (or shares) a real
-//! `anteroom serve` process and drives it over gRPC only.
+//! `anteroom serve` process and drives it over gRPC, or over the REST gateway (`http_*`).
 //!
 //! Build the binary first: `cargo build -p anteroom-server`.
 
 mod accesses;
 mod embedded;
 mod harness;
+mod http_accounts;
+mod http_lobby;
+mod http_moderation;
+mod http_ops;
+mod http_rooms;
+mod http_support;
 mod lifecycle;
+mod lobby;
 mod matrix;
+mod moderation;
+mod replicas;
 mod rooms;
 mod users;
 mod validation;

@@ -50,6 +50,17 @@ pub enum Error {
         #[source]
         source: BoxError,
     },
+    /// A dependency answered, but could not do what was asked (the media server refused to
+    /// start a recording): REST 502, gRPC UNAVAILABLE. The message is shown to callers, the
+    /// cause is logged only.
+    #[error("{message}")]
+    Upstream {
+        /// A message for the caller.
+        message: String,
+        /// The underlying cause, logged only.
+        #[source]
+        source: BoxError,
+    },
     /// A bug or broken invariant; the cause is logged, the caller sees a generic message.
     #[error("internal error")]
     Internal(#[source] BoxError),
@@ -76,6 +87,14 @@ impl Error {
     pub fn unavailable(dependency: &'static str, source: impl Into<BoxError>) -> Self {
         Self::Unavailable {
             dependency,
+            source: source.into(),
+        }
+    }
+
+    /// A failure answered by a dependency, with a message for the caller and the cause.
+    pub fn upstream(message: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Upstream {
+            message: message.into(),
             source: source.into(),
         }
     }

@@ -6,11 +6,19 @@ use crate::access::{AccessRepository, AccessService};
 use crate::auth::{Authenticator, BearerVerifier};
 use crate::clock::Clock;
 use crate::lobby::{EventBus, LobbyPorts, LobbyService, LobbySettings, LobbyStore, RateLimiter};
-use crate::media::{MediaServer, MediaTokenVerifier, TokenIssuer, WebhookKind, WebhookVerifier};
+use crate::media::{
+    MediaServer, MediaTokenVerifier, RecordingEgress, TokenIssuer, WebhookKind, WebhookVerifier,
+};
 use crate::moderation::{ModerationPorts, ModerationService};
+use crate::recording::{
+    ObjectSigner, RecordingNotifier, RecordingPorts, RecordingRepository, RecordingService,
+    RecordingSettings,
+};
 use crate::room::{RoomMedia, RoomRepository, RoomService, RoomSettings};
 use crate::user::{UserRepository, UserService};
-use crate::webhook::{EventLedger, RoomFilter, RoomFinished, RoomStarted, WebhookService};
+use crate::webhook::{
+    EgressEnded, EgressUpdated, EventLedger, RoomFilter, RoomFinished, RoomStarted, WebhookService,
+};
 
 /// The outbound ports the use cases run on.
 #[derive(Clone)]
@@ -41,6 +49,14 @@ pub struct Ports {
     pub ledger: Arc<dyn EventLedger>,
     /// Time.
     pub clock: Arc<dyn Clock>,
+    /// Recordings and their accesses.
+    pub recordings: Arc<dyn RecordingRepository>,
+    /// The media server's recording egress.
+    pub egress: Arc<dyn RecordingEgress>,
+    /// Notifications of stored recordings (summary service, owners' e-mails).
+    pub notifier: Arc<dyn RecordingNotifier>,
+    /// Signatures of recording downloads.
+    pub signer: Arc<dyn ObjectSigner>,
 }
 
 /// Deployment choices the use cases follow.
@@ -52,6 +68,8 @@ pub struct Settings {
     pub lobby: LobbySettings,
     /// The LiveKit rooms whose webhooks are handled here (`None` → all).
     pub webhook_room_filter: Option<Arc<dyn RoomFilter>>,
+    /// Recordings: feature flag, storage, hooks' tokens.
+    pub recordings: RecordingSettings,
 }
 
 /// Every use case, wired to its ports.
@@ -71,6 +89,8 @@ pub struct UseCases {
     pub webhooks: WebhookService,
     /// Joining rooms and their lobbies.
     pub lobby: LobbyService,
+    /// Recordings.
+    pub recordings: RecordingService,
 }
 
 impl UseCases {
@@ -97,12 +117,34 @@ impl UseCases {
                 ..settings.lobby
             },
         );
+        let recordings = RecordingService::new(
+            RecordingPorts {
+                recordings: ports.recordings,
+                rooms: ports.rooms.clone(),
+                accesses: ports.accesses.clone(),
+                users: ports.users.clone(),
+                egress: ports.egress,
+                media: ports.media.clone(),
+                notifier: ports.notifier,
+                signer: ports.signer,
+                clock: ports.clock.clone(),
+            },
+            settings.recordings,
+        );
         let webhooks =
             WebhookService::new(ports.webhooks, ports.ledger, settings.webhook_room_filter)
                 .with_handler(WebhookKind::RoomStarted, Arc::new(RoomStarted))
                 .with_handler(
                     WebhookKind::RoomFinished,
                     Arc::new(RoomFinished::new(ports.lobby.clone())),
+                )
+                .with_handler(
+                    WebhookKind::EgressUpdated,
+                    Arc::new(EgressUpdated::new(recordings.clone())),
+                )
+                .with_handler(
+                    WebhookKind::EgressEnded,
+                    Arc::new(EgressEnded::new(recordings.clone())),
                 );
         Self {
             rooms: RoomService::new(
@@ -126,6 +168,7 @@ impl UseCases {
             users,
             webhooks,
             lobby,
+            recordings,
         }
     }
 }

@@ -3,6 +3,7 @@
 use anteroom_proto::v1::access_service_server::AccessServiceServer;
 use anteroom_proto::v1::lobby_service_server::LobbyServiceServer;
 use anteroom_proto::v1::participant_service_server::ParticipantServiceServer;
+use anteroom_proto::v1::recording_service_server::RecordingServiceServer;
 use anteroom_proto::v1::room_service_server::RoomServiceServer;
 use anteroom_proto::v1::user_service_server::UserServiceServer;
 use tokio::sync::watch;
@@ -14,16 +15,18 @@ use tonic_health::server::HealthReporter;
 use crate::access::AccessApi;
 use crate::lobby::LobbyApi;
 use crate::participant::ParticipantApi;
+use crate::recording::RecordingApi;
 use crate::room::RoomApi;
 use crate::user::UserApi;
 
 /// The services reported, by their full gRPC names.
-const SERVICES: [&str; 5] = [
+const SERVICES: [&str; 6] = [
     <RoomServiceServer<RoomApi> as NamedService>::NAME,
     <AccessServiceServer<AccessApi> as NamedService>::NAME,
     <UserServiceServer<UserApi> as NamedService>::NAME,
     <ParticipantServiceServer<ParticipantApi> as NamedService>::NAME,
     <LobbyServiceServer<LobbyApi> as NamedService>::NAME,
+    <RecordingServiceServer<RecordingApi> as NamedService>::NAME,
 ];
 
 /// Flips the health of every Anteroom service at once, and tells live streams to end when

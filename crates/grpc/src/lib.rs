@@ -1,5 +1,5 @@
-//! The `anteroom.v1` gRPC API: `RoomService`, `AccessService`, `UserService` and
-//! `ParticipantService`, `LobbyService`, with gRPC
+//! The `anteroom.v1` gRPC API: `RoomService`, `AccessService`, `UserService`,
+//! `ParticipantService`, `LobbyService` and `RecordingService`, with gRPC
 //! health and server reflection (v1 and v1alpha).
 //!
 //! Each service is a thin translation: it authenticates the caller from the `authorization`
@@ -14,6 +14,7 @@ mod health;
 mod lobby;
 mod page_token;
 mod participant;
+mod recording;
 mod room;
 mod status;
 mod user;
@@ -24,6 +25,7 @@ use anteroom_domain::UseCases;
 use anteroom_proto::v1::access_service_server::AccessServiceServer;
 use anteroom_proto::v1::lobby_service_server::LobbyServiceServer;
 use anteroom_proto::v1::participant_service_server::ParticipantServiceServer;
+use anteroom_proto::v1::recording_service_server::RecordingServiceServer;
 use anteroom_proto::v1::room_service_server::RoomServiceServer;
 use anteroom_proto::v1::user_service_server::UserServiceServer;
 use tonic::service::Routes;
@@ -69,6 +71,10 @@ pub fn routes(
         )
         .add_service(
             ParticipantServiceServer::new(participant::ParticipantApi::new(use_cases.clone()))
+                .max_decoding_message_size(MAX_MESSAGE_BYTES),
+        )
+        .add_service(
+            RecordingServiceServer::new(recording::RecordingApi::new(use_cases.clone()))
                 .max_decoding_message_size(MAX_MESSAGE_BYTES),
         )
         .add_service(

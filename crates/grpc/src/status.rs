@@ -36,6 +36,10 @@ pub fn status_from(error: Error) -> Status {
             tracing::warn!(error = %error, cause = ?std::error::Error::source(&error), "dependency unavailable");
             Status::unavailable(error.to_string())
         }
+        Error::Upstream { message, source } => {
+            tracing::warn!(error = %message, cause = %source, "dependency answered with a failure");
+            Status::unavailable(message)
+        }
         Error::Internal(cause) => {
             tracing::error!(cause = %cause, "internal error");
             Status::internal("internal error")
@@ -93,6 +97,7 @@ mod tests {
                 Code::ResourceExhausted,
             ),
             (Error::unavailable("database", io()), Code::Unavailable),
+            (Error::upstream("refused", io()), Code::Unavailable),
             (Error::internal(io()), Code::Internal),
         ];
         for (error, code) in cases {

@@ -40,6 +40,7 @@ mod tests {
             "anteroom.v1.UserService",
             "anteroom.v1.ParticipantService",
             "anteroom.v1.LobbyService",
+            "anteroom.v1.RecordingService",
         ] {
             assert!(services.iter().any(|s| s == expected), "{expected} missing");
         }

@@ -4,6 +4,7 @@
 
 pub mod cli;
 mod database;
+pub mod recordings;
 mod serve;
 pub mod settings;
 mod shared_state;

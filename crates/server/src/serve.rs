@@ -21,14 +21,18 @@ use tokio_stream::wrappers::TcpListenerStream;
 use crate::settings::Settings;
 use crate::{database, shared_state, shutdown};
 
-/// Migrates, serves gRPC until SIGTERM/SIGINT, then drains in-flight calls.
+/// Migrates, serves gRPC and the REST gateway until SIGTERM/SIGINT, then drains in-flight
+/// calls and event streams on both.
 ///
 /// # Errors
 ///
-/// When a dependency or the listener cannot be set up, or the server fails.
+/// When a dependency or a listener cannot be set up, or a server fails.
 pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
     let signal = shutdown::on_signal()?;
     let use_cases = Arc::new(compose(&settings).await?);
+    let gateway = gateway_settings(&settings)?;
+    let streams = gateway.shutdown.clone();
+    let http_routes = anteroom_gateway::router(use_cases.clone(), gateway);
     let (routes, health) =
         anteroom_grpc::routes(use_cases).context("cannot build the gRPC routes")?;
     let addr = settings.grpc_addr()?;
@@ -36,7 +40,15 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on grpc.addr {addr}"))?;
     let local = listener.local_addr().context("listener has no address")?;
+    let http_addr = settings.http_addr()?;
+    let http_listener = TcpListener::bind(http_addr)
+        .await
+        .with_context(|| format!("cannot listen on http.addr {http_addr}"))?;
+    let http_local = http_listener
+        .local_addr()
+        .context("listener has no address")?;
     tracing::info!(addr = %local, "gRPC listening");
+    tracing::info!(addr = %http_local, "HTTP listening");
     health.serving().await;
 
     let (stop, stopped) = oneshot::channel::<()>();
@@ -45,21 +57,48 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
             stopped.await.ok();
         });
+    let (http_stop, http_stopped) = oneshot::channel::<()>();
+    let http = anteroom_gateway::serve(http_listener, http_routes, async {
+        http_stopped.await.ok();
+    });
     tokio::pin!(server);
+    tokio::pin!(http);
     tokio::select! {
         result = &mut server => return result.context("gRPC server failed"),
+        result = &mut http => return result.context("HTTP server failed"),
         name = signal => tracing::info!(signal = name, "shutting down: draining in-flight calls"),
     }
     health.not_serving().await;
+    streams.trigger();
     stop.send(()).ok();
+    http_stop.send(()).ok();
     let grace = Duration::from_secs(settings.shutdown.grace_secs);
-    if let Ok(result) = tokio::time::timeout(grace, server).await {
-        result.context("gRPC server failed while draining")?;
+    if let Ok((grpc, http)) =
+        tokio::time::timeout(grace, async { tokio::join!(server, http) }).await
+    {
+        grpc.context("gRPC server failed while draining")?;
+        http.context("HTTP server failed while draining")?;
     } else {
         tracing::warn!(grace_secs = grace.as_secs(), "grace period over, exiting");
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The REST gateway's settings.
+fn gateway_settings(settings: &Settings) -> anyhow::Result<anteroom_gateway::GatewaySettings> {
+    Ok(anteroom_gateway::GatewaySettings {
+        cors_allowed_origins: settings.cors_allowed_origins()?,
+        max_body_bytes: settings.http.max_body_bytes,
+        request_timeout: Duration::from_secs(settings.http.request_timeout_secs),
+        frontend: anteroom_gateway::FrontendSettings {
+            livekit_url: settings.livekit.url.clone(),
+            default_access_level: settings.default_access_level()?,
+            authenticated_can_edit_name: settings.rooms.authenticated_can_edit_name,
+            ..anteroom_gateway::FrontendSettings::default()
+        },
+        ..anteroom_gateway::GatewaySettings::default()
+    })
 }
 
 /// Matches LiveKit room names against the configured regular expression.
@@ -81,6 +120,9 @@ fn livekit_config(settings: &Settings) -> LivekitConfig {
     .with_token_ttl(Duration::from_secs(livekit.token_ttl_secs));
     if let Some(api_url) = &livekit.api_url {
         config.api_url.clone_from(api_url);
+    }
+    if let Some(output) = settings.recordings.egress_output() {
+        config = config.with_egress_storage(output);
     }
     config
 }
@@ -131,11 +173,15 @@ async fn compose(settings: &Settings) -> anyhow::Result<UseCases> {
         LivekitServer::new(&livekit).map_err(|e| anyhow::anyhow!("livekit settings: {e}"))?,
     );
     let tokens = Arc::new(LivekitTokens::new(&livekit));
-    let shared = shared_state::build();
+    let shared = shared_state::build(&settings.redis).await?;
     let ports = Ports {
         rooms: store.clone(),
         accesses: store.clone(),
+        recordings: store.clone(),
         users: store,
+        egress: media.clone(),
+        notifier: Arc::new(settings.recordings.notifier()?),
+        signer: Arc::new(settings.recordings.signer()),
         verifier: bearer_verifier(settings)?,
         media,
         tokens: tokens.clone(),
@@ -159,6 +205,7 @@ async fn compose(settings: &Settings) -> anyhow::Result<UseCases> {
         webhook_room_filter: settings
             .webhook_room_filter()?
             .map(|regex| Arc::new(RegexRoomFilter(regex)) as Arc<dyn RoomFilter>),
+        recordings: settings.recordings.domain(),
     };
     Ok(UseCases::new(ports, domain))
 }

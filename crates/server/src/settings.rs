@@ -9,14 +9,20 @@ use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use crate::recordings::RecordingsSettings;
+
 /// Every setting.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// The database.
     pub database: DatabaseSettings,
+    /// Redis, for state shared by replicas.
+    pub redis: RedisSettings,
     /// The gRPC listener.
     pub grpc: ListenerSettings,
+    /// The REST gateway.
+    pub http: HttpSettings,
     /// The LiveKit server.
     pub livekit: LivekitSettings,
     /// Authentication.
@@ -29,6 +35,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// Shutdown.
     pub shutdown: ShutdownSettings,
+    /// Recordings.
+    pub recordings: RecordingsSettings,
 }
 
 /// `[database]`.
@@ -53,6 +61,29 @@ impl Default for DatabaseSettings {
     }
 }
 
+/// `[redis]`.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisSettings {
+    /// `redis://...`; unset → lobby, events, rate limits and webhook ids stay in process.
+    pub url: Option<SecretString>,
+    /// The pool's size.
+    pub pool_size: usize,
+    /// Milliseconds to wait for a connection or an answer (then the call fails with
+    /// UNAVAILABLE).
+    pub timeout_ms: u64,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            pool_size: 16,
+            timeout_ms: 2000,
+        }
+    }
+}
+
 /// A listener's address.
 #[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -65,6 +96,31 @@ impl Default for ListenerSettings {
     fn default() -> Self {
         Self {
             addr: "127.0.0.1:50051".to_owned(),
+        }
+    }
+}
+
+/// `[http]`: the REST gateway.
+#[derive(Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpSettings {
+    /// `host:port`.
+    pub addr: String,
+    /// Origins allowed to call the API from browsers (CORS), comma-separated; empty → none.
+    pub cors_allowed_origins: String,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Seconds a request may take to be answered (event streams: to their first byte).
+    pub request_timeout_secs: u64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:8080".to_owned(),
+            cors_allowed_origins: String::new(),
+            max_body_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
         }
     }
 }
@@ -232,6 +288,7 @@ impl Settings {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        self.recordings.validate()?;
         let url = self.database.url.expose_secret();
         if !(url.starts_with("sqlite:")
             || url.starts_with("postgres://")
@@ -239,12 +296,30 @@ impl Settings {
         {
             bail!("database.url (ANTEROOM__DATABASE__URL) must start with sqlite: or postgres://");
         }
+        if let Some(url) = &self.redis.url
+            && !(url.expose_secret().starts_with("redis://")
+                || url.expose_secret().starts_with("rediss://"))
+        {
+            bail!("redis.url (ANTEROOM__REDIS__URL) must start with redis:// or rediss://");
+        }
+        if self.redis.pool_size == 0 || self.redis.timeout_ms == 0 {
+            bail!(
+                "redis.pool_size and redis.timeout_ms (ANTEROOM__REDIS__POOL_SIZE, __TIMEOUT_MS) must be positive"
+            );
+        }
         if self.database.max_connections == 0 {
             bail!(
                 "database.max_connections (ANTEROOM__DATABASE__MAX_CONNECTIONS) must be positive"
             );
         }
         self.grpc_addr()?;
+        self.http_addr()?;
+        self.cors_allowed_origins()?;
+        if self.http.max_body_bytes == 0 || self.http.request_timeout_secs == 0 {
+            bail!(
+                "http.max_body_bytes and http.request_timeout_secs (ANTEROOM__HTTP__MAX_BODY_BYTES, __REQUEST_TIMEOUT_SECS) must be positive"
+            );
+        }
         self.default_access_level()?;
         if !(self.livekit.url.starts_with("ws://") || self.livekit.url.starts_with("wss://")) {
             bail!("livekit.url (ANTEROOM__LIVEKIT__URL) must start with ws:// or wss://");
@@ -299,6 +374,45 @@ impl Settings {
         })
     }
 
+    /// The REST gateway's listener address.
+    ///
+    /// # Errors
+    ///
+    /// When `http.addr` is not `host:port`.
+    pub fn http_addr(&self) -> anyhow::Result<SocketAddr> {
+        self.http.addr.parse().with_context(|| {
+            format!(
+                "http.addr (ANTEROOM__HTTP__ADDR) must be ip:port, got {:?}",
+                self.http.addr
+            )
+        })
+    }
+
+    /// The CORS allow-list.
+    ///
+    /// # Errors
+    ///
+    /// When an origin of `http.cors_allowed_origins` is not `http(s)://host[:port]`.
+    pub fn cors_allowed_origins(&self) -> anyhow::Result<Vec<String>> {
+        self.http
+            .cors_allowed_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(|origin| {
+                let rest = origin
+                    .strip_prefix("https://")
+                    .or_else(|| origin.strip_prefix("http://"));
+                match rest {
+                    Some(host) if !host.is_empty() && !host.contains('/') => Ok(origin.to_owned()),
+                    _ => bail!(
+                        "http.cors_allowed_origins (ANTEROOM__HTTP__CORS_ALLOWED_ORIGINS): {origin:?} is not an origin (http(s)://host[:port])"
+                    ),
+                }
+            })
+            .collect()
+    }
+
     /// The webhook room filter, compiled.
     ///
     /// # Errors
@@ -347,6 +461,8 @@ mod tests {
             "sqlite://data/anteroom.db?mode=rwc"
         );
         assert_eq!(settings.grpc_addr().unwrap().to_string(), "127.0.0.1:50051");
+        assert_eq!(settings.http_addr().unwrap().to_string(), "127.0.0.1:8080");
+        assert!(settings.cors_allowed_origins().unwrap().is_empty());
         assert_eq!(settings.livekit.api_key, "devkey");
         assert_eq!(
             settings.default_access_level().unwrap(),
@@ -371,11 +487,17 @@ mod tests {
     fn invalid_settings_name_the_key() {
         for (toml, key) in [
             ("[grpc]\naddr = \"nowhere\"\n", "grpc.addr"),
+            ("[http]\naddr = \"nowhere\"\n", "http.addr"),
+            (
+                "[http]\ncors_allowed_origins = \"https://ok.example, *\"\n",
+                "http.cors_allowed_origins",
+            ),
             (
                 "[rooms]\ndefault_access_level = \"open\"\n",
                 "rooms.default_access_level",
             ),
             ("[database]\nurl = \"mysql://x\"\n", "database.url"),
+            ("[redis]\nurl = \"http://x\"\n", "redis.url"),
             ("[log]\nformat = \"xml\"\n", "log.format"),
             ("[livekit]\nurl = \"http://x\"\n", "livekit.url"),
             ("[database]\nurll = \"x\"\n", "urll"),

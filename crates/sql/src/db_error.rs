@@ -61,6 +61,16 @@ const UNIQUE_CONSTRAINTS: &[(&[&str], Taken)] = &[
         },
     ),
     (
+        &[
+            "recordings_external_process_id_key",
+            "recordings.external_process_id",
+        ],
+        Taken::Field {
+            field: "external_process_id",
+            message: "Recording with this External process id already exists.",
+        },
+    ),
+    (
         &["recordings_one_in_progress_per_room", "recordings.room_id"],
         Taken::Conflict(RECORDING_IN_PROGRESS),
     ),
@@ -159,6 +169,10 @@ mod tests {
             (" UNIQUE constraint failed: rooms.slug", "slug"),
             (" UNIQUE constraint failed: rooms.pin_code", "pin_code"),
             (" UNIQUE constraint failed: users.sub", "sub"),
+            (
+                " UNIQUE constraint failed: recordings.external_process_id",
+                "external_process_id",
+            ),
             (
                 " UNIQUE constraint failed: resource_accesses.room_id, resource_accesses.user_id",
                 "user",

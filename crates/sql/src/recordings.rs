@@ -214,6 +214,49 @@ impl RecordingRepository for SqlStore {
         finish(txn, moved).await
     }
 
+    async fn owners(&self, recording: RecordingId) -> Result<Vec<UserId>, Error> {
+        Ok(recording_access::Entity::find()
+            .filter(recording_access::Column::RecordingId.eq(recording.as_uuid()))
+            .filter(recording_access::Column::Role.eq(Role::Owner.as_str()))
+            .order_by_desc(recording_access::Column::CreatedAt)
+            .order_by_desc(recording_access::Column::Id)
+            .all(&self.db)
+            .await
+            .map_err(translate)?
+            .into_iter()
+            .map(|row| UserId::from_uuid(row.user_id))
+            .collect())
+    }
+
+    async fn get_by_external_process(&self, job_id: &str) -> Result<Recording, Error> {
+        recording::Entity::find()
+            .filter(recording::Column::ExternalProcessId.eq(job_id))
+            .one(&self.db)
+            .await
+            .map_err(translate)?
+            .ok_or_else(|| Error::NotFound(NO_RECORDING.to_owned()))
+            .and_then(recording_from_row)
+    }
+
+    async fn set_external_process(
+        &self,
+        id: RecordingId,
+        job_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let result = recording::Entity::update_many()
+            .col_expr(recording::Column::ExternalProcessId, Expr::value(job_id))
+            .col_expr(recording::Column::UpdatedAt, Expr::value(at))
+            .filter(recording::Column::Id.eq(id.as_uuid()))
+            .exec(&self.db)
+            .await
+            .map_err(translate)?;
+        if result.rows_affected == 0 {
+            return Err(Error::NotFound(NO_RECORDING.to_owned()));
+        }
+        Ok(())
+    }
+
     async fn delete(&self, id: RecordingId) -> Result<(), Error> {
         // Its accesses go with it (ON DELETE CASCADE).
         let result = recording::Entity::delete_by_id(id.as_uuid())

@@ -72,6 +72,19 @@ impl RecordingStatus {
         !self.is_in_progress()
     }
 
+    /// Whether the recording may be finalised (its file is being or has been written).
+    pub const fn is_savable(self) -> bool {
+        matches!(self, Self::Active | Self::Stopped)
+    }
+
+    /// Whether the egress failed or was aborted.
+    pub const fn is_unsuccessful(self) -> bool {
+        matches!(
+            self,
+            Self::Aborted | Self::FailedToStart | Self::FailedToStop
+        )
+    }
+
     /// Whether the file is stored and may be downloaded.
     pub const fn is_saved(self) -> bool {
         matches!(
@@ -84,6 +97,10 @@ impl RecordingStatus {
     }
 
     /// Whether the machine allows going from `self` to `next`.
+    ///
+    /// Finalising claims the recording first (`active`|`stopped` → `saved`), then notifies,
+    /// then moves `saved` → `notification_succeeded` when every notification succeeded, so
+    /// two concurrent finalisations never notify twice.
     pub const fn can_become(self, next: Self) -> bool {
         match self {
             Self::Initiated => matches!(next, Self::Active | Self::FailedToStart),
@@ -96,7 +113,13 @@ impl RecordingStatus {
                     | Self::NotificationSucceeded
             ),
             Self::Stopped => matches!(next, Self::Saved | Self::NotificationSucceeded),
-            Self::Saved | Self::NotificationSucceeded => {
+            Self::Saved => matches!(
+                next,
+                Self::NotificationSucceeded
+                    | Self::ExternalProcessSuccessful
+                    | Self::ExternalProcessFailed
+            ),
+            Self::NotificationSucceeded => {
                 matches!(
                     next,
                     Self::ExternalProcessSuccessful | Self::ExternalProcessFailed
@@ -145,6 +168,7 @@ mod tests {
             (Active, NotificationSucceeded),
             (Stopped, Saved),
             (Stopped, NotificationSucceeded),
+            (Saved, NotificationSucceeded),
             (Saved, ExternalProcessSuccessful),
             (Saved, ExternalProcessFailed),
             (NotificationSucceeded, ExternalProcessSuccessful),
@@ -170,6 +194,16 @@ mod tests {
         assert!(!finals.contains(&Initiated) && !finals.contains(&Active));
         assert!(finals.contains(&NotificationSucceeded));
         assert!(NotificationSucceeded.is_saved() && !Stopped.is_saved());
+        let savable: Vec<_> = RecordingStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_savable())
+            .collect();
+        assert_eq!(savable, [Active, Stopped]);
+        let unsuccessful: Vec<_> = RecordingStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_unsuccessful())
+            .collect();
+        assert_eq!(unsuccessful, [Aborted, FailedToStart, FailedToStop]);
         for status in RecordingStatus::ALL {
             assert_eq!(status.as_str().parse::<RecordingStatus>().unwrap(), status);
         }

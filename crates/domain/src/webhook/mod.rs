@@ -4,6 +4,7 @@
 //! tolerant (a late `room_finished` for a room that was deleted is acknowledged), and an event
 //! id that was handled once is not handled again (the [`EventLedger`]).
 
+mod egress;
 mod ledger;
 mod room_lifecycle;
 
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use egress::{EgressEnded, EgressUpdated};
 pub use ledger::EventLedger;
 #[cfg(any(test, feature = "mocks"))]
 pub use ledger::MockEventLedger;

@@ -2,7 +2,10 @@
 //! adapters behave alike.
 
 pub mod accesses;
+pub mod events;
+pub mod ledger;
 pub mod lobby;
+pub mod rate;
 pub mod recordings;
 pub mod repositories;
 pub mod rooms;

@@ -546,3 +546,86 @@ pub async fn delete_removes_the_recording_and_its_accesses(repos: &Repositories)
     assert_not_found(repos.recordings.delete(RecordingId::new()).await);
     assert_eq!(repos.recordings.get(kept.id).await.expect("kept"), kept);
 }
+
+/// `owners` lists the users owning a recording (its creator), nobody for an unknown one.
+pub async fn owners_are_the_users_with_the_owner_role(repos: &Repositories) {
+    let (owner, room) = owner_and_room(repos).await;
+    let recording = seed_recording(repos, room, owner, RecordingStatus::Saved).await;
+    let (other, other_room) = owner_and_room(repos).await;
+    seed_recording(repos, other_room, other, RecordingStatus::Saved).await;
+
+    assert_eq!(
+        repos.recordings.owners(recording.id).await.expect("owners"),
+        vec![owner]
+    );
+    assert!(
+        repos
+            .recordings
+            .owners(RecordingId::new())
+            .await
+            .expect("owners")
+            .is_empty()
+    );
+}
+
+/// `set_external_process` records the summary service's job id without touching the status,
+/// `get_by_external_process` finds the recording by it; a job id is unique.
+pub async fn external_process_id_is_set_and_found(repos: &Repositories) {
+    let (owner, room) = owner_and_room(repos).await;
+    let recording = seed_recording(repos, room, owner, RecordingStatus::Saved).await;
+    let other = seed_recording(repos, room, owner, RecordingStatus::Saved).await;
+    let job = format!("job-{}", unique());
+    let at = now() + TimeDelta::seconds(5);
+
+    repos
+        .recordings
+        .set_external_process(recording.id, &job, at)
+        .await
+        .expect("set_external_process");
+    let expected = Recording {
+        external_process_id: Some(job.clone()),
+        updated_at: at,
+        ..recording.clone()
+    };
+    assert_eq!(
+        repos
+            .recordings
+            .get_by_external_process(&job)
+            .await
+            .expect("get_by_external_process"),
+        expected
+    );
+    assert_eq!(
+        repos.recordings.get(recording.id).await.expect("get"),
+        expected
+    );
+
+    super::repositories::assert_already_exists(
+        repos
+            .recordings
+            .set_external_process(other.id, &job, now())
+            .await,
+        "external_process_id",
+    );
+    assert_eq!(
+        repos
+            .recordings
+            .get(other.id)
+            .await
+            .expect("get")
+            .external_process_id,
+        None
+    );
+    assert_not_found(
+        repos
+            .recordings
+            .set_external_process(RecordingId::new(), &format!("job-{}", unique()), now())
+            .await,
+    );
+    assert_not_found(
+        repos
+            .recordings
+            .get_by_external_process(&format!("job-{}", unique()))
+            .await,
+    );
+}

@@ -139,6 +139,8 @@ macro_rules! repository_contract_tests {
             list_for_user_pages_with_the_cursor,
             role_of_is_the_users_recording_role,
             delete_removes_the_recording_and_its_accesses,
+            owners_are_the_users_with_the_owner_role,
+            external_process_id_is_set_and_found,
         );
     };
     (@suite $make:expr; $suite:ident: $($case:ident),+ $(,)?) => {

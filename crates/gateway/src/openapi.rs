@@ -1,0 +1,122 @@
+//! The OpenAPI 3.1 document of every route (utoipa, built at compile time; no download).
+
+use serde_json::Value;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::body::{
+    AccessBody, DecidedBody, DetailBody, EntryBody, ErrorBody, LivekitBody, LobbyParticipantBody,
+    MessageBody, ParticipantsBody, RoomAccessBody, RoomBody, StatusBody, UserBody,
+};
+use crate::routes::{accesses, config, events, lobby, moderation, ops, rooms, users, webhooks};
+
+/// The security schemes: bearer JWTs of the identity provider, LiveKit tokens, and LiveKit's
+/// webhook signature.
+struct Schemes;
+
+impl Modify for Schemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A token of the configured OpenID Connect provider"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "livekit",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("The caller's LiveKit access token for this room"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "livekit_webhook",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "The bare JWT LiveKit signs, carrying the body's sha256",
+            ))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Anteroom REST API",
+        description = "La Suite Meet-compatible room management over LiveKit, with lobby events."
+    ),
+    paths(
+        config::config,
+        users::list,
+        users::me,
+        users::update,
+        rooms::list,
+        rooms::create,
+        rooms::retrieve,
+        rooms::replace,
+        rooms::update,
+        rooms::destroy,
+        lobby::request_entry,
+        lobby::enter,
+        lobby::enter_all,
+        lobby::waiting,
+        events::events,
+        moderation::mute,
+        moderation::update,
+        moderation::remove,
+        moderation::set_role,
+        moderation::toggle_hand,
+        moderation::rename,
+        webhooks::receive,
+        accesses::list,
+        accesses::create,
+        accesses::retrieve,
+        accesses::replace,
+        accesses::update,
+        accesses::destroy,
+        ops::openapi,
+        ops::heartbeat,
+        ops::lbheartbeat,
+        ops::metrics,
+    ),
+    components(schemas(
+        UserBody,
+        RoomBody,
+        RoomAccessBody,
+        AccessBody,
+        LivekitBody,
+        LobbyParticipantBody,
+        EntryBody,
+        ParticipantsBody,
+        DecidedBody,
+        MessageBody,
+        StatusBody,
+        DetailBody,
+        ErrorBody,
+    )),
+    modifiers(&Schemes),
+    tags(
+        (name = "config", description = "Frontend configuration"),
+        (name = "users", description = "The current user"),
+        (name = "rooms", description = "Rooms"),
+        (name = "lobby", description = "The waiting room and its live events"),
+        (name = "moderation", description = "Live meeting moderation and in-meeting actions"),
+        (name = "accesses", description = "Roles on rooms"),
+        (name = "webhooks", description = "LiveKit webhooks"),
+        (name = "operations", description = "Health, metrics and this document"),
+    )
+)]
+struct ApiDoc;
+
+/// The document as JSON.
+pub(crate) fn document() -> Value {
+    serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null)
+}
