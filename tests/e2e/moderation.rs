@@ -804,7 +804,7 @@ async fn livekit_down_fails_moderation_fast_and_room_updates_still_succeed() {
     let result = rename(&server, &room.id, &token, "New").await;
     problems.extend(not_fast_unavailable("RenameParticipant", result, started));
     // These two check presence on LiveKit first: they must still say LiveKit is down, not
-    // blame the caller.
+    // blame the caller (a LiveKit outage is not an absence).
     let started = Instant::now();
     let result = set_role(&server, &alice, &room.id, &bob.sub, Role::Member).await;
     problems.extend(not_fast_unavailable("SetParticipantRole", result, started));

@@ -327,6 +327,10 @@ fn assert_redis_down<T: std::fmt::Debug>(what: &str, result: Result<T, Status>, 
     let took = started.elapsed();
     match result {
         Err(status) if status.code() == Code::Unavailable => {
+            eprintln!(
+                "{what} with Redis down: UNAVAILABLE after {took:?}: {}",
+                status.message()
+            );
             assert!(
                 status.message().to_lowercase().contains("redis"),
                 "{what}: the message names Redis: {status:?}"

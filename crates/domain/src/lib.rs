@@ -7,7 +7,8 @@
 //! [`user::UserRepository`], [`recording::RecordingRepository`], [`lobby::LobbyStore`],
 //! [`auth::BearerVerifier`], [`clock::Clock`]) and the use cases that the gRPC services and the
 //! REST gateway both call ([`room::RoomService`], [`access::AccessService`],
-//! [`user::UserService`], [`auth::Authenticator`]).
+//! [`user::UserService`], [`auth::Authenticator`], [`recording::RecordingService`] with its
+//! ports [`recording::RecordingNotifier`] and [`recording::ObjectSigner`]).
 //!
 //! It depends on no I/O crate: no async runtime, database driver, RPC or HTTP framework. Every
 //! port method documents the [`Error`] variants an adapter must return, so that both inbound

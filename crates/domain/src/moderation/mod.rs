@@ -57,6 +57,16 @@ pub struct ModerationPorts {
     pub clock: Arc<dyn Clock>,
 }
 
+/// Whether `identity` is in the live room: absent (or the room not live) is `false`; a media
+/// server that cannot be reached is an error, not an absence.
+async fn is_present(media: &dyn MediaServer, room: &str, identity: &str) -> Result<bool, Error> {
+    match media.get_participant(room, identity).await {
+        Ok(participant) => Ok(participant.is_present()),
+        Err(Error::NotFound(_)) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
 fn participant_not_found(error: Error) -> Error {
     match error {
         Error::NotFound(_) => Error::NotFound("Participant not found.".to_owned()),
@@ -134,11 +144,8 @@ impl ModerationService {
                         "You do not have permission to perform this action.".to_owned(),
                     ));
                 }
-                let present = self
-                    .media
-                    .get_participant(&room.livekit_name(), &caller_identity)
-                    .await
-                    .is_ok_and(|p| p.is_present());
+                let present =
+                    is_present(self.media.as_ref(), &room.livekit_name(), &caller_identity).await?;
                 if !present {
                     return Err(Error::PermissionDenied(
                         "Could not verify caller presence".to_owned(),
@@ -233,11 +240,7 @@ impl ModerationService {
         let actor = caller.require_user()?;
         let actor_identity = actor.sub.as_ref().map(Subject::as_str).unwrap_or_default();
         let livekit_room = room.livekit_name();
-        let actor_present = self
-            .media
-            .get_participant(&livekit_room, actor_identity)
-            .await
-            .is_ok_and(|p| p.is_present());
+        let actor_present = is_present(self.media.as_ref(), &livekit_room, actor_identity).await?;
         if !actor_present {
             return Err(Error::PermissionDenied(
                 "You must be in the meeting to change roles.".to_owned(),

@@ -536,3 +536,30 @@ fn renaming_checks_the_name_and_the_token() {
         "404"
     );
 }
+
+#[test]
+fn a_media_server_outage_is_unavailable_not_a_refusal() {
+    let down = || Error::unavailable("livekit", std::io::Error::other("connection refused"));
+    let mut token_holder = World::new(None);
+    token_holder
+        .media
+        .expect_get_participant()
+        .returning(move |_, _| Err(down()));
+    let svc = token_holder.service();
+    let result = block_on(svc.mute(&Caller::anonymous(), Some("carol"), &daily(), "bob", "TR_1"));
+    assert!(
+        matches!(result, Err(Error::Unavailable { .. })),
+        "{result:?}"
+    );
+
+    let mut host = World::new(Some(Role::Owner));
+    host.media
+        .expect_get_participant()
+        .returning(move |_, _| Err(down()));
+    let svc = host.service();
+    let result = block_on(svc.set_role(&Caller::User(user("host")), &daily(), "bob", Role::Member));
+    assert!(
+        matches!(result, Err(Error::Unavailable { .. })),
+        "{result:?}"
+    );
+}

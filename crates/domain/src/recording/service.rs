@@ -373,8 +373,8 @@ impl RecordingService {
     /// [`Error::Unauthenticated`]; [`Error::NotFound`] ("Not found.") when recordings are
     /// disabled, or for an unknown room; [`Error::PermissionDenied`] for callers who are not
     /// administrator or owner of the room; [`Error::Conflict`] ("A recording is already in
-    /// progress for room <slug>") when the room is being recorded; [`Error::Upstream`]
-    /// ("Recording failed to start for room <slug>", REST 502) when the egress does not
+    /// progress for room `<slug>`") when the room is being recorded; [`Error::Upstream`]
+    /// ("Recording failed to start for room `<slug>`", REST 502) when the egress does not
     /// start — the recording is then `failed_to_start` and the room free;
     /// [`Error::Unavailable`].
     #[tracing::instrument(skip_all, fields(mode = request.mode.as_str()))]
@@ -474,7 +474,7 @@ impl RecordingService {
     /// [`Error::Unauthenticated`]; [`Error::NotFound`] ("Not found.") when recordings are
     /// disabled, for an unknown room, or ("No active recording found for this room.") when
     /// none is active; [`Error::PermissionDenied`] for callers who are not administrator or
-    /// owner of the room; [`Error::Internal`] ("Recording failed to stop for room <slug>",
+    /// owner of the room; [`Error::Internal`] ("Recording failed to stop for room `<slug>`",
     /// REST 500) when the egress does not stop as expected — the recording is then
     /// `failed_to_stop`; [`Error::Unavailable`].
     #[tracing::instrument(skip_all)]
