@@ -17,12 +17,19 @@ use crate::lobby::{LIVEKIT_KEY, LIVEKIT_SECRET, with_fake_livekit};
 static SERVER: SharedServer = SharedServer::const_new();
 
 const ALLOWED_ORIGIN: &str = "https://meet.example.org";
+/// A small body limit: a body just over it fits in the socket buffers, so the client finishes
+/// writing before the server refuses it (a multi-megabyte body may meet a closed connection).
+const MAX_BODY_BYTES: usize = 16 * 1024;
 
 async fn server() -> Option<SharedGuard> {
     crate::harness::shared(&SERVER, || {
         Some(
             with_fake_livekit(Options::embedded().with_issuer())
                 .env("ANTEROOM__HTTP__CORS_ALLOWED_ORIGINS", ALLOWED_ORIGIN)
+                .env(
+                    "ANTEROOM__HTTP__MAX_BODY_BYTES",
+                    &MAX_BODY_BYTES.to_string(),
+                )
                 .env("ANTEROOM__LOBBY__WAITING_TTL_MS", "30000"),
         )
     })
@@ -112,7 +119,7 @@ async fn errors_are_json_and_responses_hardened() {
             .is_some_and(|d| d.starts_with("JSON parse error")),
         "{malformed}"
     );
-    let huge = format!(r#"{{"name": "{}"}}"#, "x".repeat(2 * 1024 * 1024));
+    let huge = format!(r#"{{"name": "{}"}}"#, "x".repeat(2 * MAX_BODY_BYTES));
     let too_large = user
         .send(
             user.request(Method::POST, "/api/v1.0/rooms/")

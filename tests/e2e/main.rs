@@ -16,6 +16,7 @@ mod lifecycle;
 mod lobby;
 mod matrix;
 mod moderation;
+mod recordings;
 mod replicas;
 mod rooms;
 mod users;

@@ -10,8 +10,8 @@ use anteroom_livekit_fake::{FakeConfig, FakeLiveKit, InjectedFailure, TwirpError
 use anteroom_proto::v1::recording_service_client::RecordingServiceClient;
 use anteroom_proto::v1::{
     DeleteRecordingRequest, GetRecordingRequest, ListRecordingsRequest, ListRecordingsResponse,
-    Recording, RecordingMode, RecordingOptions, RecordingStatus, Role, Room,
-    StartRecordingRequest, StopRecordingRequest,
+    Recording, RecordingMode, RecordingOptions, RecordingStatus, Role, Room, StartRecordingRequest,
+    StopRecordingRequest,
 };
 use serde_json::Value;
 use tokio::task::JoinSet;
@@ -172,8 +172,15 @@ async fn live_room(owner: &Session, livekit: &FakeLiveKit) -> Room {
 }
 
 /// The room composite request of an egress on the fake.
-fn composite_of(livekit: &FakeLiveKit, egress_id: &str) -> anteroom_livekit_fake::proto::RoomCompositeEgressRequest {
-    match livekit.egress(egress_id).expect("the egress is on the fake").request {
+fn composite_of(
+    livekit: &FakeLiveKit,
+    egress_id: &str,
+) -> anteroom_livekit_fake::proto::RoomCompositeEgressRequest {
+    match livekit
+        .egress(egress_id)
+        .expect("the egress is on the fake")
+        .request
+    {
         Some(egress_info::Request::RoomComposite(request)) => request,
         other => panic!("not a room composite egress: {other:?}"),
     }
@@ -198,10 +205,17 @@ async fn a_recording_is_started_stopped_listed_and_deleted() {
     assert_eq!(started.mode(), RecordingMode::ScreenRecording);
     assert_eq!(started.caller_role(), Role::Owner);
     assert_eq!(started.key, format!("recordings/{}.mp4", started.id));
-    assert_eq!(started.room.as_ref().map(|r| r.id.as_str()), Some(room.id.as_str()));
+    assert_eq!(
+        started.room.as_ref().map(|r| r.id.as_str()),
+        Some(room.id.as_str())
+    );
     let abilities = started.abilities.expect("abilities");
     assert!(abilities.retrieve && abilities.stop && !abilities.destroy);
-    assert!(started.egress_id.starts_with("EG_"), "{}", started.egress_id);
+    assert!(
+        started.egress_id.starts_with("EG_"),
+        "{}",
+        started.egress_id
+    );
 
     // The egress is the video composite of the room, written to the recording's key.
     let request = composite_of(fake(), &started.egress_id);
@@ -242,7 +256,10 @@ async fn a_recording_is_started_stopped_listed_and_deleted() {
         expect_code(delete(&server, who, &started.id).await, Code::NotFound);
         assert!(!listed_ids(&server, who, 10).await.contains(&started.id));
     }
-    assert_eq!(listed_ids(&server, &owner, 10).await, [started.id.clone()]);
+    assert_eq!(
+        listed_ids(&server, &owner, 10).await,
+        vec![started.id.clone()]
+    );
 
     // A member of the recording sees it listed but may neither read nor delete it.
     let member = server.user("member").await;
@@ -251,12 +268,24 @@ async fn a_recording_is_started_stopped_listed_and_deleted() {
          VALUES (gen_random_uuid(), '{}', '{}', 'member', now())",
         started.id, member.id
     ));
-    assert_eq!(listed_ids(&server, &member, 10).await, [started.id.clone()]);
-    expect_code(get(&server, &member, &started.id).await, Code::PermissionDenied);
-    expect_code(delete(&server, &member, &started.id).await, Code::PermissionDenied);
+    assert_eq!(
+        listed_ids(&server, &member, 10).await,
+        vec![started.id.clone()]
+    );
+    expect_code(
+        get(&server, &member, &started.id).await,
+        Code::PermissionDenied,
+    );
+    expect_code(
+        delete(&server, &member, &started.id).await,
+        Code::PermissionDenied,
+    );
 
     // In progress, even its owner cannot delete it.
-    expect_code(delete(&server, &owner, &started.id).await, Code::PermissionDenied);
+    expect_code(
+        delete(&server, &owner, &started.id).await,
+        Code::PermissionDenied,
+    );
 
     // Room hosts stop it, even one who did not start it.
     let stopped = stop(&server, &admin, &room.slug).await.expect("stopped");
@@ -294,14 +323,23 @@ async fn only_room_hosts_start_and_stop_and_inputs_are_checked() {
         .expect("a member of the room");
 
     expect_code(
-        start(&server, &server.anonymous(), &room.id, RecordingMode::Transcript).await,
+        start(
+            &server,
+            &server.anonymous(),
+            &room.id,
+            RecordingMode::Transcript,
+        )
+        .await,
         Code::Unauthenticated,
     );
     expect_code(
         start(&server, &member, &room.id, RecordingMode::Transcript).await,
         Code::PermissionDenied,
     );
-    expect_code(stop(&server, &member, &room.id).await, Code::PermissionDenied);
+    expect_code(
+        stop(&server, &member, &room.id).await,
+        Code::PermissionDenied,
+    );
     expect_code(
         start(&server, &owner, "no-such-room", RecordingMode::Transcript).await,
         Code::NotFound,
@@ -312,7 +350,10 @@ async fn only_room_hosts_start_and_stop_and_inputs_are_checked() {
     );
     crate::harness::expect_invalid(get(&server, &owner, "not-a-uuid").await, "id");
     crate::harness::expect_invalid(list_page(&server, &owner, -1, "").await, "page_size");
-    crate::harness::expect_invalid(list_page(&server, &owner, 5, "garbage!").await, "page_token");
+    crate::harness::expect_invalid(
+        list_page(&server, &owner, 5, "garbage!").await,
+        "page_token",
+    );
 
     // A transcript is an audio-only ogg; its options come back.
     let request = StartRecordingRequest {
@@ -365,7 +406,11 @@ async fn the_list_is_newest_first_in_pages() {
     }
     made.reverse();
     for size in [1, 2, 5, 0] {
-        assert_eq!(listed_ids(&server, &owner, size).await, made, "page size {size}");
+        assert_eq!(
+            listed_ids(&server, &owner, size).await,
+            made,
+            "page size {size}"
+        );
     }
     let first = list_page(&server, &owner, 2, "").await.expect("a page");
     assert_eq!(first.recordings.len(), 2);
@@ -410,7 +455,10 @@ async fn of_100_concurrent_starts_exactly_one_wins() {
         .collect();
     assert_eq!(egresses.len(), 1, "one egress for the room");
     assert_eq!(egresses[0].egress_id, winners[0].egress_id);
-    assert_eq!(listed_ids(&server, &owner, 100).await, [winners[0].id.clone()]);
+    assert_eq!(
+        listed_ids(&server, &owner, 100).await,
+        [winners[0].id.clone()]
+    );
     stop(&server, &owner, &room.id).await.expect("stopped");
 }
 
@@ -450,7 +498,9 @@ async fn a_failed_egress_start_frees_the_room() {
 
     livekit.set_failure(
         "Egress/StartRoomCompositeEgress",
-        Some(InjectedFailure::Twirp(TwirpError::internal("no egress worker"))),
+        Some(InjectedFailure::Twirp(TwirpError::internal(
+            "no egress worker",
+        ))),
     );
     let failed = start(&server, &owner, &room.slug, RecordingMode::ScreenRecording).await;
     let status = expect_code(failed, Code::Unavailable);
@@ -470,7 +520,9 @@ async fn a_failed_egress_start_frees_the_room() {
         .expect("the room is free again");
     assert_eq!(second.status(), RecordingStatus::Active);
     stop(&server, &owner, &room.slug).await.expect("stopped");
-    delete(&server, &owner, &failed.id).await.expect("a failed recording is deleted");
+    delete(&server, &owner, &failed.id)
+        .await
+        .expect("a failed recording is deleted");
 }
 
 /// The services listed by gRPC reflection v1.
@@ -523,7 +575,13 @@ async fn disabled_recordings_are_not_found_but_the_service_is_listed() {
     assert_eq!(expect_code(stopped, Code::NotFound).message(), "Not found.");
     // Anonymous callers are refused before the flag.
     expect_code(
-        start(&server, &server.anonymous(), &room.id, RecordingMode::Transcript).await,
+        start(
+            &server,
+            &server.anonymous(),
+            &room.id,
+            RecordingMode::Transcript,
+        )
+        .await,
         Code::Unauthenticated,
     );
     // Listing does not depend on the flag.

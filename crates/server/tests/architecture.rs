@@ -61,12 +61,13 @@ const IO_CRATES: [&str; 12] = [
     "hyper",
 ];
 const INBOUND: [&str; 2] = ["anteroom-grpc", "anteroom-gateway"];
-const OUTBOUND: [&str; 6] = [
+const OUTBOUND: [&str; 7] = [
     "anteroom-sql",
     "anteroom-redis",
     "anteroom-memory",
     "anteroom-livekit",
     "anteroom-oidc",
+    "anteroom-notify",
     "anteroom-migrations",
 ];
 
