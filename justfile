@@ -10,6 +10,13 @@ run:
 test: fmt-check clippy buf-lint
     cargo build -p anteroom-server --bin anteroom
     cargo test --workspace --no-fail-fast
+    {{just_executable()}} schemathesis
+
+# Fuzz every REST operation of the OpenAPI document with schemathesis; fails on any 5xx
+schemathesis:
+    cargo build -p anteroom-server --bin anteroom
+    cargo build -p anteroom-livekit-fake --bin anteroom-livekit-fake
+    scripts/schemathesis/run.sh
 
 # rustfmt, checked
 fmt-check:
@@ -29,5 +36,6 @@ bootstrap:
 
 # Load benchmarks (release build): 32 clients, 20 s per flow, embedded and PostgreSQL+Redis
 bench *ARGS:
-    cargo build --release -p anteroom-server --bin anteroom -p anteroom-bench
+    cargo build --release -p anteroom-server --bin anteroom
+    cargo build --release -p anteroom-bench
     target/release/anteroom-bench {{ARGS}}

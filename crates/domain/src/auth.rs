@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::id::ParticipantId;
+use crate::id::{ParticipantId, UserId};
 use crate::user::UserService;
 use crate::{Caller, Error};
 
@@ -74,5 +74,22 @@ impl Authenticator {
         })?;
         let claims = verifier.verify(token).await?;
         Ok(Caller::User(self.users.provision(&claims).await?))
+    }
+
+    /// The caller behind a signed-in browser session: its user while it exists and is
+    /// active, else anonymous (the session outlived its user, as an expired one).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`].
+    pub async fn authenticate_session(
+        &self,
+        user: UserId,
+        participant: Option<ParticipantId>,
+    ) -> Result<Caller, Error> {
+        Ok(match self.users.active(user).await? {
+            Some(user) => Caller::User(user),
+            None => Caller::Anonymous { participant },
+        })
     }
 }

@@ -29,6 +29,7 @@ pub mod page;
 pub mod policy;
 pub mod recording;
 pub mod room;
+pub mod session;
 pub mod use_cases;
 pub mod user;
 pub mod webhook;

@@ -1,8 +1,8 @@
 //! Who is calling: the credentials of a request, resolved by the domain's authenticator.
 //!
-//! Today the only credential is `Authorization: Bearer <JWT>`; a request without one is
-//! anonymous. Browser sessions (a session cookie set by the OIDC login flow) will be one more
-//! [`Credentials`] variant resolved here, so handlers do not change.
+//! `Authorization: Bearer <JWT>` wins; without it, a browser session (the `sessionid` cookie
+//! set by the OIDC login flow, see [`crate::session`]) authenticates the request; a request
+//! with neither is anonymous. Handlers only ask for the caller.
 
 use anteroom_domain::id::ParticipantId;
 use anteroom_domain::{Caller, Error};
@@ -63,17 +63,22 @@ pub(crate) fn is_livekit_token(token: &str) -> bool {
         .is_some_and(|alg| alg.starts_with("HS"))
 }
 
-/// The lobby participant id of the `lobbyParticipantId` cookie (an invalid value reads as
-/// absent: the server issues a new id).
-pub(crate) fn lobby_cookie(headers: &HeaderMap) -> Option<ParticipantId> {
+/// The value of the first cookie called `name` among the `Cookie` headers.
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == LOBBY_COOKIE)
-        .and_then(|(_, value)| value.trim().parse().ok())
+        .find(|(found, _)| *found == name)
+        .map(|(_, value)| value.trim())
+}
+
+/// The lobby participant id of the `lobbyParticipantId` cookie (an invalid value reads as
+/// absent: the server issues a new id).
+pub(crate) fn lobby_cookie(headers: &HeaderMap) -> Option<ParticipantId> {
+    cookie(headers, LOBBY_COOKIE).and_then(|value| value.parse().ok())
 }
 
 impl AppState {
@@ -92,6 +97,15 @@ impl AppState {
             Credentials::None => None,
             Credentials::Bearer(token) => Some(token),
         };
+        if bearer.is_none()
+            && let Some(session) = crate::session::current().await?
+        {
+            return Ok(self
+                .use_cases
+                .auth
+                .authenticate_session(session.user, participant)
+                .await?);
+        }
         Ok(self
             .use_cases
             .auth

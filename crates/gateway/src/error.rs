@@ -32,6 +32,10 @@ pub(crate) enum ApiError {
     Domain(Error, Key),
     /// A refusal of the HTTP layer (malformed body, unknown route, wrong method, ...).
     Http(StatusCode, String),
+    /// A domain error told in the route's own words (the reference's message for a failure
+    /// whose cause is only logged): status and headers as the domain error's, body
+    /// `{"<key>": "<message>"}`.
+    Worded(Error, Key, String),
 }
 
 impl From<Error> for ApiError {
@@ -174,6 +178,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match self {
             Self::Domain(error, key) => domain_response(error, key),
+            Self::Worded(error, key, message) => {
+                let (parts, _) = domain_response(error, key).into_parts();
+                (parts, Json(keyed_body(key, &message))).into_response()
+            }
             Self::Http(status, detail) => {
                 (status, Json(json!({ "detail": detail }))).into_response()
             }

@@ -21,6 +21,7 @@ mod metrics;
 mod openapi;
 mod page;
 mod routes;
+mod session;
 mod shutdown;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use std::time::Duration;
 use anteroom_domain::UseCases;
 use anteroom_domain::room::AccessLevel;
 
+pub use session::LoginSettings;
 pub use shutdown::Shutdown;
 
 /// The frontend configuration served by `GET /api/v1.0/config/`.
@@ -73,6 +75,8 @@ pub struct GatewaySettings {
     pub frontend: FrontendSettings,
     /// Ends the event streams when the server shuts down.
     pub shutdown: Shutdown,
+    /// The browser login flow and its sessions; `None` → no login routes, no sessions.
+    pub login: Option<LoginSettings>,
 }
 
 impl Default for GatewaySettings {
@@ -85,6 +89,7 @@ impl Default for GatewaySettings {
             keep_alive: Duration::from_secs(15),
             frontend: FrontendSettings::default(),
             shutdown: Shutdown::new(),
+            login: None,
         }
     }
 }
@@ -94,16 +99,30 @@ impl Default for GatewaySettings {
 pub(crate) struct AppState {
     pub(crate) use_cases: Arc<UseCases>,
     pub(crate) settings: Arc<GatewaySettings>,
+    /// The browser login flow, when configured.
+    pub(crate) login: Option<Arc<session::Login>>,
 }
 
 /// Builds the gateway: every route, with its hardening and metrics layers.
 pub fn router(use_cases: Arc<UseCases>, settings: GatewaySettings) -> axum::Router {
     let metrics = Arc::new(metrics::Metrics::default());
+    let login = settings.login.clone().and_then(|login| {
+        session::Login::new(login)
+            .inspect_err(|error| tracing::error!(error = %error, "browser login disabled"))
+            .ok()
+            .map(Arc::new)
+    });
     let state = AppState {
         use_cases,
         settings: Arc::new(settings),
+        login,
     };
-    let routes = routes::all(metrics.clone()).with_state(state.clone());
+    let routes = routes::all(metrics.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::layer,
+        ))
+        .with_state(state.clone());
     layers::harden(routes, &state.settings, metrics)
 }
 

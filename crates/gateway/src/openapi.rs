@@ -8,7 +8,10 @@ use crate::body::{
     AccessBody, DecidedBody, DetailBody, EntryBody, ErrorBody, LivekitBody, LobbyParticipantBody,
     MessageBody, ParticipantsBody, RoomAccessBody, RoomBody, StatusBody, UserBody,
 };
-use crate::routes::{accesses, config, events, lobby, moderation, ops, rooms, users, webhooks};
+use crate::routes::{
+    accesses, config, events, lobby, moderation, ops, recordings, rooms, users, webhooks,
+};
+use crate::session::routes as login;
 
 /// The security schemes: bearer JWTs of the identity provider, LiveKit tokens, and LiveKit's
 /// webhook signature.
@@ -44,6 +47,24 @@ impl Modify for Schemes {
                 "The bare JWT LiveKit signs, carrying the body's sha256",
             ))),
         );
+        components.add_security_scheme(
+            "storage_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The storage events token the object storage presents"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "summary_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The callback token the summary service presents"))
+                    .build(),
+            ),
+        );
     }
 }
 
@@ -54,6 +75,10 @@ impl Modify for Schemes {
         description = "La Suite Meet-compatible room management over LiveKit, with lobby events."
     ),
     paths(
+        login::authenticate,
+        login::callback,
+        login::logout,
+        login::logout_post,
         config::config,
         users::list,
         users::me,
@@ -76,6 +101,14 @@ impl Modify for Schemes {
         moderation::toggle_hand,
         moderation::rename,
         webhooks::receive,
+        recordings::start,
+        recordings::stop,
+        recordings::list,
+        recordings::retrieve,
+        recordings::destroy,
+        recordings::storage_hook,
+        recordings::external_process_hook,
+        recordings::media_auth,
         accesses::list,
         accesses::create,
         accesses::retrieve,
@@ -101,15 +134,19 @@ impl Modify for Schemes {
         StatusBody,
         DetailBody,
         ErrorBody,
+        recordings::RecordingBody,
+        recordings::RecordingRoomBody,
     )),
     modifiers(&Schemes),
     tags(
+        (name = "auth", description = "Browser login (OpenID Connect) and logout"),
         (name = "config", description = "Frontend configuration"),
         (name = "users", description = "The current user"),
         (name = "rooms", description = "Rooms"),
         (name = "lobby", description = "The waiting room and its live events"),
         (name = "moderation", description = "Live meeting moderation and in-meeting actions"),
         (name = "accesses", description = "Roles on rooms"),
+        (name = "recordings", description = "Recordings, their storage and summary hooks, downloads"),
         (name = "webhooks", description = "LiveKit webhooks"),
         (name = "operations", description = "Health, metrics and this document"),
     )

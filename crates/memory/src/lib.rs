@@ -9,7 +9,8 @@
 //!   ([`anteroom_domain::lobby::EventBus`]);
 //! - [`MemoryRateLimiter`]: request counts per key ([`anteroom_domain::lobby::RateLimiter`]);
 //! - [`MemoryEventLedger`]: the ids of handled webhooks
-//!   ([`anteroom_domain::webhook::EventLedger`]).
+//!   ([`anteroom_domain::webhook::EventLedger`]);
+//! - [`MemorySessionStore`]: browser sessions ([`anteroom_domain::session::SessionStore`]).
 //!
 //! Nothing here survives a restart, and nothing is shared between processes: these adapters
 //! are for a single replica. They never return [`anteroom_domain::Error::Unavailable`].
@@ -18,8 +19,10 @@ mod events;
 mod ledger;
 mod lobby;
 mod rate;
+mod sessions;
 
 pub use events::MemoryEventBus;
 pub use ledger::MemoryEventLedger;
 pub use lobby::MemoryLobbyStore;
 pub use rate::MemoryRateLimiter;
+pub use sessions::MemorySessionStore;

@@ -10,7 +10,8 @@
 //! - [`RedisRateLimiter`]: fixed-window request counts
 //!   ([`anteroom_domain::lobby::RateLimiter`]);
 //! - [`RedisEventLedger`]: the ids of handled webhooks
-//!   ([`anteroom_domain::webhook::EventLedger`]).
+//!   ([`anteroom_domain::webhook::EventLedger`]);
+//! - [`RedisSessionStore`]: browser sessions ([`anteroom_domain::session::SessionStore`]).
 //!
 //! They all take a [`RedisPool`], built by [`connect`] from a [`RedisConfig`]. Every call is
 //! bounded by the configured timeout: when Redis cannot be reached, calls fail fast with
@@ -39,9 +40,11 @@ mod ledger;
 mod lobby;
 mod pool;
 mod rate;
+mod sessions;
 
 pub use events::RedisEventBus;
 pub use ledger::RedisEventLedger;
 pub use lobby::RedisLobbyStore;
 pub use pool::{DEPENDENCY, RedisConfig, RedisPool, connect};
 pub use rate::RedisRateLimiter;
+pub use sessions::RedisSessionStore;

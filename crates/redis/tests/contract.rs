@@ -1,12 +1,14 @@
-//! The port contracts (lobby store, event bus, rate limiter, event ledger), run against the
-//! Redis adapters on a throwaway `redis-server` (one for the whole binary; cases use random
-//! rooms and keys).
+//! The port contracts (lobby store, event bus, rate limiter, event ledger, session store),
+//! run against the Redis adapters on a throwaway `redis-server` (one for the whole binary;
+//! cases use random rooms and keys).
 
 mod common;
 
 use std::sync::Arc;
 
-use anteroom_redis::{RedisEventBus, RedisEventLedger, RedisLobbyStore, RedisRateLimiter};
+use anteroom_redis::{
+    RedisEventBus, RedisEventLedger, RedisLobbyStore, RedisRateLimiter, RedisSessionStore,
+};
 use anteroom_testkit::contract::events::Buses;
 
 mod lobby {
@@ -67,5 +69,16 @@ mod ledger {
             return;
         };
         Arc::new(RedisEventLedger::new(pool))
+    });
+}
+
+mod sessions {
+    use super::*;
+
+    anteroom_testkit::session_store_contract_tests!({
+        let Some(pool) = common::pool().await else {
+            return;
+        };
+        Arc::new(RedisSessionStore::new(pool))
     });
 }

@@ -8,6 +8,7 @@ use anteroom_domain::clock::SystemClock;
 use anteroom_domain::lobby::{LobbyLifetimes, RateLimit};
 use anteroom_domain::media::JoinSettings;
 use anteroom_domain::room::RoomSettings;
+use anteroom_domain::session::SessionStore;
 use anteroom_domain::webhook::RoomFilter;
 use anteroom_domain::{Ports, Settings as DomainSettings, UseCases};
 use anteroom_livekit::{LivekitConfig, LivekitServer, LivekitTokens, LivekitWebhooks};
@@ -16,7 +17,7 @@ use anyhow::Context;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 
 use crate::settings::Settings;
 use crate::{database, shared_state, shutdown};
@@ -29,8 +30,9 @@ use crate::{database, shared_state, shutdown};
 /// When a dependency or a listener cannot be set up, or a server fails.
 pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
     let signal = shutdown::on_signal()?;
-    let use_cases = Arc::new(compose(&settings).await?);
-    let gateway = gateway_settings(&settings)?;
+    let (use_cases, sessions) = compose(&settings).await?;
+    let use_cases = Arc::new(use_cases);
+    let gateway = gateway_settings(&settings, sessions)?;
     let streams = gateway.shutdown.clone();
     let http_routes = anteroom_gateway::router(use_cases.clone(), gateway);
     let (routes, health) =
@@ -54,9 +56,13 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tonic::transport::Server::builder()
         .add_routes(routes)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
-            stopped.await.ok();
-        });
+        .serve_with_incoming_shutdown(
+            // Without TCP_NODELAY, small answers wait for delayed ACKs (about 40 ms).
+            TcpIncoming::from(listener).with_nodelay(Some(true)),
+            async {
+                stopped.await.ok();
+            },
+        );
     let (http_stop, http_stopped) = oneshot::channel::<()>();
     let http = anteroom_gateway::serve(http_listener, http_routes, async {
         http_stopped.await.ok();
@@ -85,9 +91,40 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The browser login flow, when an issuer and a client id are configured.
+fn login_settings(
+    settings: &Settings,
+    sessions: Arc<dyn SessionStore>,
+) -> anyhow::Result<Option<anteroom_gateway::LoginSettings>> {
+    let oidc = &settings.auth.oidc;
+    let (Some(issuer), Some(client_id)) = (&oidc.issuer, &oidc.client_id) else {
+        tracing::info!("browser login off: set auth.oidc.issuer and auth.oidc.client_id");
+        return Ok(None);
+    };
+    Ok(Some(anteroom_gateway::LoginSettings {
+        issuer: issuer.clone(),
+        client_id: client_id.clone(),
+        client_secret: oidc
+            .client_secret
+            .as_ref()
+            .map(|s| s.expose_secret().to_owned()),
+        redirect_url: settings.login_redirect_url()?,
+        allowed_return_origins: settings.return_to_allowed_origins()?,
+        post_logout_redirect_url: oidc.post_logout_redirect_url.clone(),
+        session_lifetime: Duration::from_secs(oidc.session_lifetime_secs),
+        fallback_to_email: oidc.fallback_to_email,
+        store: sessions,
+    }))
+}
+
 /// The REST gateway's settings.
-fn gateway_settings(settings: &Settings) -> anyhow::Result<anteroom_gateway::GatewaySettings> {
+fn gateway_settings(
+    settings: &Settings,
+    sessions: Arc<dyn SessionStore>,
+) -> anyhow::Result<anteroom_gateway::GatewaySettings> {
     Ok(anteroom_gateway::GatewaySettings {
+        secure_cookies: settings.http.secure_cookies,
+        login: login_settings(settings, sessions)?,
         cors_allowed_origins: settings.cors_allowed_origins()?,
         max_body_bytes: settings.http.max_body_bytes,
         request_timeout: Duration::from_secs(settings.http.request_timeout_secs),
@@ -161,8 +198,8 @@ fn lobby_settings(settings: &Settings) -> anteroom_domain::lobby::LobbySettings 
     }
 }
 
-/// Wires every adapter to the use cases.
-async fn compose(settings: &Settings) -> anyhow::Result<UseCases> {
+/// Wires every adapter to the use cases; also gives the browser session store.
+async fn compose(settings: &Settings) -> anyhow::Result<(UseCases, Arc<dyn SessionStore>)> {
     let store = Arc::new(database::connect(&settings.database).await?);
     store
         .migrate()
@@ -174,6 +211,7 @@ async fn compose(settings: &Settings) -> anyhow::Result<UseCases> {
     );
     let tokens = Arc::new(LivekitTokens::new(&livekit));
     let shared = shared_state::build(&settings.redis).await?;
+    let sessions = shared.sessions.clone();
     let ports = Ports {
         rooms: store.clone(),
         accesses: store.clone(),
@@ -207,5 +245,5 @@ async fn compose(settings: &Settings) -> anyhow::Result<UseCases> {
             .map(|regex| Arc::new(RegexRoomFilter(regex)) as Arc<dyn RoomFilter>),
         recordings: settings.recordings.domain(),
     };
-    Ok(UseCases::new(ports, domain))
+    Ok((UseCases::new(ports, domain), sessions))
 }

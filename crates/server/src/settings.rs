@@ -112,6 +112,9 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// Seconds a request may take to be answered (event streams: to their first byte).
     pub request_timeout_secs: u64,
+    /// Whether the cookies the gateway sets carry `Secure` (turn off only for plain-http
+    /// development on localhost).
+    pub secure_cookies: bool,
 }
 
 impl Default for HttpSettings {
@@ -121,6 +124,7 @@ impl Default for HttpSettings {
             cors_allowed_origins: String::new(),
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
+            secure_cookies: true,
         }
     }
 }
@@ -166,7 +170,7 @@ pub struct AuthSettings {
 }
 
 /// `[auth.oidc]`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct OidcSettings {
     /// The expected `iss` of bearer tokens; unset → no user login.
@@ -179,6 +183,37 @@ pub struct OidcSettings {
     pub client_id: Option<String>,
     /// The browser login flow's client secret.
     pub client_secret: Option<SecretString>,
+    /// Where the provider sends browsers back after login: this gateway's public
+    /// `.../api/v1.0/callback/`; unset → `http://<http.addr>/api/v1.0/callback/`.
+    pub redirect_url: Option<String>,
+    /// Origins besides the gateway's own that `returnTo` may point at, comma-separated (the
+    /// CORS origins are allowed too).
+    pub return_to_allowed_origins: String,
+    /// Where the provider sends browsers after logout (registered there); also where logout
+    /// goes when the provider has no end-session endpoint (else `/`).
+    pub post_logout_redirect_url: Option<String>,
+    /// How long a browser session lasts, in seconds.
+    pub session_lifetime_secs: u64,
+    /// Whether a login whose subject is unknown takes the one user with the same e-mail
+    /// (ignoring case; several such users refuse the login).
+    pub fallback_to_email: bool,
+}
+
+impl Default for OidcSettings {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            jwks_url: None,
+            audience: None,
+            client_id: None,
+            client_secret: None,
+            redirect_url: None,
+            return_to_allowed_origins: String::new(),
+            post_logout_redirect_url: None,
+            session_lifetime_secs: 12 * 3600,
+            fallback_to_email: false,
+        }
+    }
 }
 
 /// `[rooms]`.
@@ -357,6 +392,7 @@ impl Settings {
         if self.auth.oidc.issuer.is_none() && self.auth.oidc.jwks_url.is_some() {
             bail!("auth.oidc.jwks_url (ANTEROOM__AUTH__OIDC__JWKS_URL) needs auth.oidc.issuer");
         }
+        self.validate_login()?;
         Ok(())
     }
 
@@ -413,6 +449,73 @@ impl Settings {
             .collect()
     }
 
+    fn validate_login(&self) -> anyhow::Result<()> {
+        let oidc = &self.auth.oidc;
+        if oidc.client_id.is_some() && oidc.issuer.is_none() {
+            bail!("auth.oidc.client_id (ANTEROOM__AUTH__OIDC__CLIENT_ID) needs auth.oidc.issuer");
+        }
+        if oidc.session_lifetime_secs == 0 {
+            bail!(
+                "auth.oidc.session_lifetime_secs (ANTEROOM__AUTH__OIDC__SESSION_LIFETIME_SECS) must be positive"
+            );
+        }
+        self.login_redirect_url()?;
+        self.return_to_allowed_origins()?;
+        if let Some(url) = &oidc.post_logout_redirect_url
+            && !is_http_url(url)
+        {
+            bail!(
+                "auth.oidc.post_logout_redirect_url (ANTEROOM__AUTH__OIDC__POST_LOGOUT_REDIRECT_URL) must be an http(s) URL"
+            );
+        }
+        Ok(())
+    }
+
+    /// Where the identity provider sends browsers back after login.
+    ///
+    /// # Errors
+    ///
+    /// When `auth.oidc.redirect_url` is not an http(s) URL.
+    pub fn login_redirect_url(&self) -> anyhow::Result<String> {
+        match &self.auth.oidc.redirect_url {
+            Some(url) if is_http_url(url) => Ok(url.clone()),
+            Some(_) => bail!(
+                "auth.oidc.redirect_url (ANTEROOM__AUTH__OIDC__REDIRECT_URL) must be an http(s) URL"
+            ),
+            None => Ok(format!("http://{}/api/v1.0/callback/", self.http.addr)),
+        }
+    }
+
+    /// The origins `returnTo` may point at besides the gateway's own: the configured ones and
+    /// the CORS origins.
+    ///
+    /// # Errors
+    ///
+    /// When an origin of `auth.oidc.return_to_allowed_origins` is not `http(s)://host[:port]`.
+    pub fn return_to_allowed_origins(&self) -> anyhow::Result<Vec<String>> {
+        let mut origins = Vec::new();
+        for origin in self
+            .auth
+            .oidc
+            .return_to_allowed_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+        {
+            let host = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            if !host.is_some_and(|h| !h.is_empty() && !h.contains('/')) {
+                bail!(
+                    "auth.oidc.return_to_allowed_origins (ANTEROOM__AUTH__OIDC__RETURN_TO_ALLOWED_ORIGINS): {origin:?} is not an origin (http(s)://host[:port])"
+                );
+            }
+            origins.push(origin.to_owned());
+        }
+        origins.extend(self.cors_allowed_origins()?);
+        Ok(origins)
+    }
+
     /// The webhook room filter, compiled.
     ///
     /// # Errors
@@ -439,6 +542,13 @@ impl Settings {
             )
         })
     }
+}
+
+/// Whether `url` is `http(s)://` followed by a host.
+fn is_http_url(url: &str) -> bool {
+    url.strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
 }
 
 #[cfg(test)]
@@ -506,6 +616,48 @@ mod tests {
                 "livekit.webhook_room_filter",
             ),
             ("[livekit]\napi_url = \"ws://x\"\n", "livekit.api_url"),
+        ] {
+            let error = format!("{:#}", from_toml(toml).unwrap_err());
+            assert!(error.contains(key), "{error} should name {key}");
+        }
+    }
+
+    #[test]
+    fn login_settings_have_defaults_and_are_checked() {
+        let settings = from_toml("").unwrap();
+        assert_eq!(settings.auth.oidc.session_lifetime_secs, 43200);
+        assert!(!settings.auth.oidc.fallback_to_email);
+        assert!(settings.http.secure_cookies);
+        assert_eq!(
+            settings.login_redirect_url().unwrap(),
+            "http://127.0.0.1:8080/api/v1.0/callback/"
+        );
+        let settings = from_toml(
+            "[http]\ncors_allowed_origins = \"https://app.example\"\n[auth.oidc]\nissuer = \"https://id.example\"\nclient_id = \"c\"\nredirect_url = \"https://meet.example/api/v1.0/callback/\"\nreturn_to_allowed_origins = \"https://other.example\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            settings.return_to_allowed_origins().unwrap(),
+            ["https://other.example", "https://app.example"]
+        );
+        for (toml, key) in [
+            ("[auth.oidc]\nclient_id = \"c\"\n", "auth.oidc.client_id"),
+            (
+                "[auth.oidc]\nredirect_url = \"/callback/\"\n",
+                "auth.oidc.redirect_url",
+            ),
+            (
+                "[auth.oidc]\nsession_lifetime_secs = 0\n",
+                "auth.oidc.session_lifetime_secs",
+            ),
+            (
+                "[auth.oidc]\nreturn_to_allowed_origins = \"*\"\n",
+                "auth.oidc.return_to_allowed_origins",
+            ),
+            (
+                "[auth.oidc]\npost_logout_redirect_url = \"nowhere\"\n",
+                "auth.oidc.post_logout_redirect_url",
+            ),
         ] {
             let error = format!("{:#}", from_toml(toml).unwrap_err());
             assert!(error.contains(key), "{error} should name {key}");

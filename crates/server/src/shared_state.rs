@@ -1,14 +1,19 @@
-//! The state replicas share — lobby entries, lobby events, rate limits, handled webhook ids —
-//! in Redis when `redis.url` is set, otherwise in process (the embedded default, one node).
+//! The state replicas share — lobby entries, lobby events, rate limits, handled webhook ids,
+//! browser sessions — in Redis when `redis.url` is set, otherwise in process (the embedded
+//! default, one node).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anteroom_domain::lobby::{EventBus, LobbyStore, RateLimiter};
+use anteroom_domain::session::SessionStore;
 use anteroom_domain::webhook::EventLedger;
-use anteroom_memory::{MemoryEventBus, MemoryEventLedger, MemoryLobbyStore, MemoryRateLimiter};
+use anteroom_memory::{
+    MemoryEventBus, MemoryEventLedger, MemoryLobbyStore, MemoryRateLimiter, MemorySessionStore,
+};
 use anteroom_redis::{
     RedisConfig, RedisEventBus, RedisEventLedger, RedisLobbyStore, RedisPool, RedisRateLimiter,
+    RedisSessionStore,
 };
 use secrecy::ExposeSecret;
 
@@ -20,6 +25,7 @@ pub(crate) struct SharedState {
     pub(crate) events: Arc<dyn EventBus>,
     pub(crate) limiter: Arc<dyn RateLimiter>,
     pub(crate) ledger: Arc<dyn EventLedger>,
+    pub(crate) sessions: Arc<dyn SessionStore>,
 }
 
 /// Builds the shared-state adapters. A Redis that is down at start is not fatal: the calls
@@ -36,6 +42,7 @@ pub(crate) async fn build(settings: &RedisSettings) -> anyhow::Result<SharedStat
             events: Arc::new(MemoryEventBus::new()),
             limiter: Arc::new(MemoryRateLimiter::new()),
             ledger: Arc::new(MemoryEventLedger::new()),
+            sessions: Arc::new(MemorySessionStore::new()),
         });
     };
     let config = RedisConfig {
@@ -54,6 +61,7 @@ pub(crate) async fn build(settings: &RedisSettings) -> anyhow::Result<SharedStat
         lobby: Arc::new(RedisLobbyStore::new(pool.clone())),
         events: Arc::new(RedisEventBus::new(pool.clone())),
         limiter: Arc::new(RedisRateLimiter::new(pool.clone())),
-        ledger: Arc::new(RedisEventLedger::new(pool)),
+        ledger: Arc::new(RedisEventLedger::new(pool.clone())),
+        sessions: Arc::new(RedisSessionStore::new(pool)),
     })
 }

@@ -6,7 +6,8 @@ use anteroom_domain::room::AccessLevel;
 use anteroom_domain::user::{Email, Language, Subject, Timezone, User, UserRepository};
 use async_trait::async_trait;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::db_error::{corrupt, translate};
 use crate::entity::user;
@@ -98,6 +99,24 @@ impl UserRepository for SqlStore {
             .map_err(translate)?
             .map(user_from_row)
             .transpose()
+    }
+
+    async fn find_by_email_ci(&self, email: &Email, limit: u64) -> Result<Vec<User>, Error> {
+        // LOWER on both sides: the same comparison on PostgreSQL and SQLite.
+        user::Entity::find()
+            .filter(
+                Expr::expr(Func::lower(Expr::col(user::Column::Email)))
+                    .eq(Func::lower(Expr::val(email.as_str()))),
+            )
+            .order_by_asc(user::Column::CreatedAt)
+            .order_by_asc(user::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await
+            .map_err(translate)?
+            .into_iter()
+            .map(user_from_row)
+            .collect()
     }
 
     async fn insert(&self, user: &User) -> Result<(), Error> {

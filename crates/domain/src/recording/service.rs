@@ -888,6 +888,16 @@ impl RecordingService {
         self.external_process_result(reference, result).await
     }
 
+    /// Checks the summary service's bearer token alone: a callback that reports nothing to
+    /// apply (neither success nor failure) is still refused without the right token.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unauthenticated`] when the token is missing, wrong or not configured.
+    pub fn check_summary_token(&self, token: Option<&str>) -> Result<(), Error> {
+        check_token(self.settings.summary_callback_token.as_deref(), token)
+    }
+
     /// Records the summary service's result: `external_process_successful` or
     /// `external_process_failed`, from `saved` or `notification_succeeded`. Repeating a
     /// result is harmless; an unknown recording or job is [`ExternalProcessOutcome::Unknown`].

@@ -14,6 +14,6 @@ pub use model::{User, UserPatch};
 #[cfg(any(test, feature = "mocks"))]
 pub use ports::MockUserRepository;
 pub use ports::UserRepository;
-pub use service::UserService;
+pub use service::{Provisioning, UserService};
 pub use subject::Subject;
 pub use timezone::Timezone;

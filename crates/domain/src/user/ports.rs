@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{Subject, User};
+use super::{Email, Subject, User};
 use crate::Error;
 use crate::id::UserId;
 
@@ -24,6 +24,14 @@ pub trait UserRepository: Send + Sync {
     ///
     /// - [`Error::Unavailable`] when the store cannot be reached.
     async fn get_by_sub(&self, sub: &Subject) -> Result<Option<User>, Error>;
+
+    /// The users whose e-mail address equals `email` ignoring case (at most `limit`, oldest
+    /// first): the login's optional fallback when no user has the presented subject.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Unavailable`] when the store cannot be reached.
+    async fn find_by_email_ci(&self, email: &Email, limit: u64) -> Result<Vec<User>, Error>;
 
     /// Inserts a user.
     ///

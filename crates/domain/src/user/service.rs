@@ -32,14 +32,38 @@ impl UserService {
     ///
     /// [`Error::Unauthenticated`] when the subject is malformed; [`Error::PermissionDenied`]
     /// for inactive users; [`Error::Unavailable`].
-    #[tracing::instrument(skip_all)]
     pub async fn provision(&self, claims: &IdentityClaims) -> Result<User, Error> {
+        self.provision_with(claims, Provisioning::default()).await
+    }
+
+    /// [`provision`](Self::provision) with the login's options: when no user has the claims'
+    /// subject and `fallback_to_email` is on, the user whose e-mail equals the claims' e-mail
+    /// ignoring case is taken (and linked to the subject); several such users refuse the
+    /// login.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unauthenticated`] when the subject is malformed; [`Error::PermissionDenied`]
+    /// for inactive users and ambiguous e-mails; [`Error::Unavailable`].
+    #[tracing::instrument(skip_all)]
+    pub async fn provision_with(
+        &self,
+        claims: &IdentityClaims,
+        options: Provisioning,
+    ) -> Result<User, Error> {
         let sub = Subject::parse(&claims.subject)
             .map_err(|e| Error::Unauthenticated(format!("invalid sub claim: {e}")))?;
         let profile = Profile::from_claims(claims);
-        let user = match self.users.get_by_sub(&sub).await? {
-            Some(user) => self.refresh(user, profile).await?,
-            None => self.create(sub, profile).await?,
+        let found = self.users.get_by_sub(&sub).await?;
+        let by_email = if found.is_none() && options.fallback_to_email {
+            self.by_email(profile.email.as_ref()).await?
+        } else {
+            None
+        };
+        let user = match (found, by_email) {
+            (Some(user), _) => self.refresh(user, None, profile).await?,
+            (None, Some(user)) => self.refresh(user, Some(sub), profile).await?,
+            (None, None) => self.create(sub, profile).await?,
         };
         if !user.is_active {
             return Err(Error::PermissionDenied(
@@ -47,6 +71,35 @@ impl UserService {
             ));
         }
         Ok(user)
+    }
+
+    /// The one user with this e-mail ignoring case, if any.
+    async fn by_email(&self, email: Option<&Email>) -> Result<Option<User>, Error> {
+        let Some(email) = email else {
+            return Ok(None);
+        };
+        let mut found = self.users.find_by_email_ci(email, 2).await?;
+        if found.len() > 1 {
+            tracing::warn!("login refused: several users share the presented e-mail");
+            return Err(Error::PermissionDenied(
+                "Multiple user accounts share a common email.".to_owned(),
+            ));
+        }
+        Ok(found.pop())
+    }
+
+    /// The active user with this id (a signed-in session's user); `None` when it was deleted
+    /// or deactivated meanwhile.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`].
+    pub async fn active(&self, id: UserId) -> Result<Option<User>, Error> {
+        match self.users.get(id).await {
+            Ok(user) => Ok(user.is_active.then_some(user)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(other) => Err(other),
+        }
     }
 
     async fn create(&self, sub: Subject, profile: Profile) -> Result<User, Error> {
@@ -77,8 +130,19 @@ impl UserService {
         }
     }
 
-    async fn refresh(&self, mut user: User, profile: Profile) -> Result<User, Error> {
-        let changed = (profile.email.is_some() && user.email != profile.email)
+    /// Refreshes e-mail and names (and links the subject found through the e-mail fallback).
+    async fn refresh(
+        &self,
+        mut user: User,
+        link: Option<Subject>,
+        profile: Profile,
+    ) -> Result<User, Error> {
+        let relinked = link.is_some() && user.sub != link;
+        if relinked {
+            user.sub = link;
+        }
+        let changed = relinked
+            || (profile.email.is_some() && user.email != profile.email)
             || (profile.full_name.is_some() && user.full_name != profile.full_name)
             || (profile.short_name.is_some() && user.short_name != profile.short_name);
         if !changed {
@@ -126,6 +190,13 @@ impl UserService {
         self.users.update(&user).await?;
         Ok(user)
     }
+}
+
+/// How [`UserService::provision_with`] finds users.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Provisioning {
+    /// When no user has the subject, take the one user with the same e-mail (ignoring case).
+    pub fallback_to_email: bool,
 }
 
 /// The profile fields taken from identity claims.

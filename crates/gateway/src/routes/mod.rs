@@ -6,6 +6,7 @@ pub(crate) mod events;
 pub(crate) mod lobby;
 pub(crate) mod moderation;
 pub(crate) mod ops;
+pub(crate) mod recordings;
 pub(crate) mod rooms;
 pub(crate) mod users;
 pub(crate) mod webhooks;
@@ -19,10 +20,15 @@ use axum::routing::{get, post, put};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::session::routes as login;
 
 /// Every route as `(method, path)`, the OpenAPI document's checklist.
 #[cfg(test)]
 pub(crate) const ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1.0/authenticate/"),
+    ("get", "/api/v1.0/callback/"),
+    ("get", "/api/v1.0/logout/"),
+    ("post", "/api/v1.0/logout/"),
     ("get", "/api/v1.0/config/"),
     ("get", "/api/v1.0/users/"),
     ("get", "/api/v1.0/users/me/"),
@@ -46,6 +52,14 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1.0/rooms/{id}/toggle-hand/"),
     ("post", "/api/v1.0/rooms/{id}/rename/"),
     ("post", "/api/v1.0/rooms/webhooks-livekit/"),
+    ("post", "/api/v1.0/rooms/{id}/start-recording/"),
+    ("post", "/api/v1.0/rooms/{id}/stop-recording/"),
+    ("get", "/api/v1.0/recordings/"),
+    ("get", "/api/v1.0/recordings/{id}/"),
+    ("delete", "/api/v1.0/recordings/{id}/"),
+    ("post", "/api/v1.0/recordings/storage-hook/"),
+    ("post", "/api/v1.0/recordings/external-process-hook/"),
+    ("get", "/api/v1.0/recordings/media-auth/"),
     ("get", "/api/v1.0/resource-accesses/"),
     ("post", "/api/v1.0/resource-accesses/"),
     ("get", "/api/v1.0/resource-accesses/{id}/"),
@@ -62,6 +76,12 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
 pub(crate) fn all(metrics: Arc<Metrics>) -> Router<AppState> {
     const ROOM: &str = "/api/v1.0/rooms/{id}";
     Router::new()
+        .route("/api/v1.0/authenticate/", get(login::authenticate))
+        .route("/api/v1.0/callback/", get(login::callback))
+        .route(
+            "/api/v1.0/logout/",
+            get(login::logout).post(login::logout_post),
+        )
         .route("/api/v1.0/config/", get(config::config))
         .route("/api/v1.0/users/", get(users::list))
         .route("/api/v1.0/users/me/", get(users::me))
@@ -107,6 +127,25 @@ pub(crate) fn all(metrics: Arc<Metrics>) -> Router<AppState> {
         )
         .route(&format!("{ROOM}/rename/"), post(moderation::rename))
         .route("/api/v1.0/rooms/webhooks-livekit/", post(webhooks::receive))
+        .route(&format!("{ROOM}/start-recording/"), post(recordings::start))
+        .route(&format!("{ROOM}/stop-recording/"), post(recordings::stop))
+        .route("/api/v1.0/recordings/", get(recordings::list))
+        .route(
+            "/api/v1.0/recordings/{id}/",
+            get(recordings::retrieve).delete(recordings::destroy),
+        )
+        .route(
+            "/api/v1.0/recordings/storage-hook/",
+            post(recordings::storage_hook),
+        )
+        .route(
+            "/api/v1.0/recordings/external-process-hook/",
+            post(recordings::external_process_hook),
+        )
+        .route(
+            "/api/v1.0/recordings/media-auth/",
+            get(recordings::media_auth),
+        )
         .route(
             "/api/v1.0/resource-accesses/",
             get(accesses::list).post(accesses::create),

@@ -9,6 +9,7 @@ pub mod rate;
 pub mod recordings;
 pub mod repositories;
 pub mod rooms;
+pub mod sessions;
 pub mod users;
 
 pub use repositories::Repositories;

@@ -104,6 +104,7 @@ macro_rules! repository_contract_tests {
             duplicate_sub_is_already_exists,
             update_replaces_every_field_but_id_and_created_at,
             update_of_unknown_user_is_not_found,
+            find_by_email_ignores_case_and_is_bounded,
         );
         $crate::repository_contract_tests!(@suite $make; accesses:
             insert_then_get_and_role_of,

@@ -165,3 +165,48 @@ pub async fn update_replaces_every_field_but_id_and_created_at(repos: &Repositor
 pub async fn update_of_unknown_user_is_not_found(repos: &Repositories) {
     assert_not_found(repos.users.update(&new_user()).await);
 }
+
+/// `find_by_email_ci` finds users whose e-mail equals the given one ignoring case, oldest
+/// first, at most `limit`; other addresses and users without e-mail are not found.
+pub async fn find_by_email_ignores_case_and_is_bounded(repos: &Repositories) {
+    let tag = unique();
+    let at = now();
+    let with_email = |email: &str, offset: i64| User {
+        email: Some(Email::parse(email).expect("an email")),
+        created_at: at + TimeDelta::seconds(offset),
+        updated_at: at + TimeDelta::seconds(offset),
+        ..new_user()
+    };
+    let first = with_email(&format!("Ana.{tag}@Example.org"), 0);
+    let second = with_email(&format!("ana.{tag}@example.org"), 1);
+    let other = with_email(&format!("ana.{tag}.other@example.org"), 2);
+    let no_email = User {
+        email: None,
+        ..new_user()
+    };
+    for user in [&second, &first, &other, &no_email] {
+        repos.users.insert(user).await.expect("insert");
+    }
+    let email = Email::parse(&format!("ANA.{tag}@EXAMPLE.ORG")).expect("an email");
+    let found = repos
+        .users
+        .find_by_email_ci(&email, 10)
+        .await
+        .expect("find_by_email_ci");
+    assert_eq!(found, vec![first.clone(), second], "both, oldest first");
+    let bounded = repos
+        .users
+        .find_by_email_ci(&email, 1)
+        .await
+        .expect("find_by_email_ci");
+    assert_eq!(bounded, vec![first]);
+    let nobody = Email::parse(&format!("nobody.{tag}@example.org")).expect("an email");
+    assert!(
+        repos
+            .users
+            .find_by_email_ci(&nobody, 10)
+            .await
+            .expect("find_by_email_ci")
+            .is_empty()
+    );
+}

@@ -162,3 +162,96 @@ fn a_user_updates_only_itself_and_only_its_preferences() {
     );
     assert_eq!(outcome(&svc.current(&Caller::anonymous())), "401");
 }
+
+fn fallback() -> Provisioning {
+    Provisioning {
+        fallback_to_email: true,
+    }
+}
+
+#[test]
+fn the_email_fallback_is_off_by_default() {
+    let mut users = MockUserRepository::new();
+    users.expect_get_by_sub().returning(|_| Ok(None));
+    users.expect_find_by_email_ci().never();
+    users.expect_insert().times(1).returning(|_| Ok(()));
+    block_on(service(users).provision(&claims("new-sub"))).unwrap();
+}
+
+#[test]
+fn the_email_fallback_takes_the_one_user_with_that_email_and_links_the_subject() {
+    let mut known = user("old-sub");
+    known.email = Email::parse("ana@example.org").ok();
+    let stored = known.clone();
+    let mut users = MockUserRepository::new();
+    users.expect_get_by_sub().returning(|_| Ok(None));
+    users
+        .expect_find_by_email_ci()
+        .withf(|email, limit| email.as_str() == "Ana@example.org" && *limit == 2)
+        .returning(move |_, _| Ok(vec![stored.clone()]));
+    users.expect_insert().never();
+    users
+        .expect_update()
+        .times(1)
+        .withf(|u| u.sub.as_ref().map(Subject::as_str) == Some("new-sub"))
+        .returning(|_| Ok(()));
+    let user = block_on(service(users).provision_with(&claims("new-sub"), fallback())).unwrap();
+    assert_eq!(user.id, known.id);
+    assert_eq!(user.full_name.as_deref(), Some("Ana Lopes"));
+}
+
+#[test]
+fn the_email_fallback_refuses_ambiguous_emails_and_creates_when_none_matches() {
+    let mut users = MockUserRepository::new();
+    users.expect_get_by_sub().returning(|_| Ok(None));
+    users
+        .expect_find_by_email_ci()
+        .returning(|_, _| Ok(vec![user("a"), user("b")]));
+    users.expect_insert().never();
+    users.expect_update().never();
+    let result = block_on(service(users).provision_with(&claims("new-sub"), fallback()));
+    assert_eq!(outcome(&result), "403");
+
+    let mut users = MockUserRepository::new();
+    users.expect_get_by_sub().returning(|_| Ok(None));
+    users.expect_find_by_email_ci().returning(|_, _| Ok(vec![]));
+    users.expect_insert().times(1).returning(|_| Ok(()));
+    let created = block_on(service(users).provision_with(&claims("new-sub"), fallback())).unwrap();
+    assert_eq!(created.sub.as_ref().map(Subject::as_str), Some("new-sub"));
+}
+
+#[test]
+fn the_email_fallback_refuses_inactive_users() {
+    let mut inactive = user("old-sub");
+    inactive.is_active = false;
+    let mut users = MockUserRepository::new();
+    users.expect_get_by_sub().returning(|_| Ok(None));
+    users
+        .expect_find_by_email_ci()
+        .returning(move |_, _| Ok(vec![inactive.clone()]));
+    users.expect_update().returning(|_| Ok(()));
+    let result = block_on(service(users).provision_with(&claims("new-sub"), fallback()));
+    assert_eq!(outcome(&result), "403");
+}
+
+#[test]
+fn a_session_user_counts_while_it_exists_and_is_active() {
+    let active = user("a");
+    let mut inactive = user("b");
+    inactive.is_active = false;
+    let (active_id, inactive_id) = (active.id, inactive.id);
+    let mut users = MockUserRepository::new();
+    users.expect_get().returning(move |id| {
+        if id == active.id {
+            Ok(active.clone())
+        } else if id == inactive.id {
+            Ok(inactive.clone())
+        } else {
+            Err(Error::NotFound("gone".to_owned()))
+        }
+    });
+    let svc = service(users);
+    assert!(block_on(svc.active(active_id)).unwrap().is_some());
+    assert!(block_on(svc.active(inactive_id)).unwrap().is_none());
+    assert!(block_on(svc.active(UserId::new())).unwrap().is_none());
+}
