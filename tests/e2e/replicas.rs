@@ -1,5 +1,6 @@
 //! Two `anteroom` replicas sharing one PostgreSQL database and one Redis: lobby entries,
-//! decisions, events and their atomicity cross replicas; a Redis outage fails lobby calls fast
+//! decisions, events (gRPC streams and SSE) and their atomicity cross replicas, and one
+//! recording per room holds across them; a Redis outage fails lobby calls fast
 //! (naming Redis) while rooms stay readable, and service resumes by itself.
 
 use std::collections::HashSet;
@@ -34,6 +35,7 @@ fn replica(database: &Options, redis: &TestRedis) -> Options {
     with_fake_livekit(database.clone())
         .env("ANTEROOM__REDIS__URL", &redis.url())
         .env("ANTEROOM__LOBBY__WAITING_TTL_MS", "30000")
+        .env("ANTEROOM__RECORDINGS__ENABLED", "true")
 }
 
 /// Starts Redis, a database and two replicas on them; `None` (SKIPPED) when Redis or
@@ -415,4 +417,125 @@ async fn a_redis_outage_fails_lobby_calls_fast_and_service_resumes_by_itself() {
         .await
         .expect("listed");
     assert!(ids(&listed).contains(&back.participant_id), "{listed:?}");
+}
+
+/// The participant id of a `lobbyParticipantId` cookie.
+fn lobby_cookie(answer: &crate::http_support::Answer) -> String {
+    let cookie = answer.set_cookie().expect("request-entry sets the cookie");
+    cookie
+        .split(';')
+        .next()
+        .and_then(|pair| pair.strip_prefix("lobbyParticipantId="))
+        .expect("a lobbyParticipantId cookie")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn sse_on_b_follows_a_waiter_on_a_and_the_waiter_learns_the_decision_made_on_a() {
+    use serde_json::json;
+
+    use crate::http_support::{Api, create_room};
+
+    let Some(r) = replicas().await else { return };
+    let wait = Duration::from_secs(5);
+    let owner_a = Api::user(r.a, "sse-host").await;
+    let token = owner_a.bearer_token().expect("a bearer");
+    let owner_b = Api::anonymous(r.b).bearer(&token);
+    let room = create_room(&owner_a, "replicated", "restricted").await;
+    let room_id = room["id"].as_str().expect("a room id").to_owned();
+    let path = |action: &str| format!("/api/v1.0/rooms/{room_id}/{action}/");
+
+    let mut lobby = owner_b
+        .events(&path("events"))
+        .await
+        .expect("the host watches the lobby on B");
+    let snapshot = lobby.next(wait).await.expect("the waiting list first");
+    assert_eq!(snapshot.event, "snapshot");
+
+    let started = Instant::now();
+    let answer = Api::anonymous(r.a)
+        .post(&path("request-entry"), &json!({"username": "Remote"}))
+        .await;
+    let participant = lobby_cookie(&answer);
+    assert_eq!(answer.expect(200)["status"], "waiting");
+    let event = lobby.next(wait).await.expect("the waiting event on B");
+    let latency = started.elapsed();
+    assert_eq!(event.event, "participantWaiting");
+    assert_eq!(event.data["id"], participant.as_str());
+    eprintln!("SSE latency across replicas (request-entry on A → event on B): {latency:?}");
+    assert!(
+        latency < Duration::from_secs(1),
+        "waiting event after {latency:?}"
+    );
+
+    // The waiter follows its own entry on B; the host decides on A.
+    let mut mine = Api::anonymous(r.b)
+        .with_participant(&participant)
+        .events(&path("events"))
+        .await
+        .expect("the waiter watches its entry on B");
+    let status = mine.next(wait).await.expect("its status first");
+    assert_eq!(status.data["status"], "waiting");
+    owner_a
+        .post(
+            &path("enter"),
+            &json!({"participant_id": participant, "allow_entry": true}),
+        )
+        .await
+        .expect(200);
+    let status = mine.next(wait).await.expect("the decision on B");
+    assert_eq!(status.data["status"], "accepted");
+    assert_eq!(status.data["livekit"]["room"], room_id.as_str());
+    let event = lobby.next(wait).await.expect("the admitted event on B");
+    assert_eq!(event.event, "participantAdmitted");
+}
+
+#[tokio::test]
+async fn of_100_concurrent_recording_starts_across_replicas_exactly_one_wins() {
+    use anteroom_proto::v1::recording_service_client::RecordingServiceClient;
+    use anteroom_proto::v1::{RecordingMode, StartRecordingRequest};
+
+    let Some(r) = replicas().await else { return };
+    let (owner_a, owner_b) = user_on_both(r.a, r.b, "recorder").await;
+    let room = owner_a
+        .create_named(&format!("Recorded {}", unique()))
+        .await
+        .expect("the room is created");
+    crate::lobby::fake().create_room(&room.id);
+
+    let mut tasks = JoinSet::new();
+    for n in 0..100 {
+        let (server, owner) = if n % 2 == 0 {
+            (r.a, &owner_a)
+        } else {
+            (r.b, &owner_b)
+        };
+        let channel = server.channel();
+        let request = owner.request(StartRecordingRequest {
+            room: room.id.clone(),
+            mode: RecordingMode::ScreenRecording.into(),
+            options: None,
+        });
+        tasks.spawn(async move {
+            RecordingServiceClient::new(channel)
+                .start_recording(request)
+                .await
+                .map(|answer| answer.into_inner().recording.map(|rec| rec.id))
+        });
+    }
+    let results = tasks.join_all().await;
+    let winners: Vec<_> = results.iter().filter(|r| r.is_ok()).collect();
+    let codes: Vec<Code> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(Status::code))
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one start wins: {codes:?}");
+    assert_eq!(codes.len(), 99);
+    assert!(codes.iter().all(|c| *c == Code::Aborted), "{codes:?}");
+    let egresses = crate::lobby::fake()
+        .egresses()
+        .into_iter()
+        .filter(|e| e.room_name == room.id)
+        .count();
+    assert_eq!(egresses, 1, "one egress for the room");
 }
