@@ -56,6 +56,56 @@ pub struct LivekitConfig {
     pub request_timeout: Duration,
     /// Where egresses upload; `None` → a plain file output whose path is the object key.
     pub egress_storage: Option<S3Output>,
+    /// The encoding of video recordings; `None` → LiveKit's default (H.264 1080p 30 fps).
+    pub video_encoding: Option<VideoEncoding>,
+}
+
+/// An encoding preset of video recordings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VideoEncoding {
+    /// H.264, 1280×720, 30 fps.
+    H264720p30,
+    /// H.264, 1280×720, 60 fps.
+    H264720p60,
+    /// H.264, 1920×1080, 30 fps.
+    H2641080p30,
+    /// H.264, 1920×1080, 60 fps.
+    H2641080p60,
+}
+
+impl VideoEncoding {
+    /// The preset's setting name (`h264_720p_30`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::H264720p30 => "h264_720p_30",
+            Self::H264720p60 => "h264_720p_60",
+            Self::H2641080p30 => "h264_1080p_30",
+            Self::H2641080p60 => "h264_1080p_60",
+        }
+    }
+
+    /// The preset of a setting name, if known.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::H264720p30,
+            Self::H264720p60,
+            Self::H2641080p30,
+            Self::H2641080p60,
+        ]
+        .into_iter()
+        .find(|preset| preset.name() == name)
+    }
+
+    /// The egress encoding options of the preset.
+    pub(crate) fn options(self) -> livekit_api::services::egress::encoding::EncodingOptions {
+        use livekit_api::services::egress::encoding;
+        match self {
+            Self::H264720p30 => encoding::H264_720P_30,
+            Self::H264720p60 => encoding::H264_720P_60,
+            Self::H2641080p30 => encoding::H264_1080P_30,
+            Self::H2641080p60 => encoding::H264_1080P_60,
+        }
+    }
 }
 
 impl LivekitConfig {
@@ -75,6 +125,7 @@ impl LivekitConfig {
             token_ttl: DEFAULT_TOKEN_TTL,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             egress_storage: None,
+            video_encoding: None,
         }
     }
 
@@ -89,6 +140,13 @@ impl LivekitConfig {
     #[must_use]
     pub fn with_token_ttl(mut self, ttl: Duration) -> Self {
         self.token_ttl = ttl;
+        self
+    }
+
+    /// The same settings with video recordings in another encoding.
+    #[must_use]
+    pub fn with_video_encoding(mut self, encoding: VideoEncoding) -> Self {
+        self.video_encoding = Some(encoding);
         self
     }
 
@@ -110,6 +168,7 @@ impl fmt::Debug for LivekitConfig {
             .field("token_ttl", &self.token_ttl)
             .field("request_timeout", &self.request_timeout)
             .field("egress_storage", &self.egress_storage)
+            .field("video_encoding", &self.video_encoding)
             .finish()
     }
 }

@@ -9,7 +9,7 @@ use livekit_api::services::egress::{
 };
 use livekit_protocol as proto;
 
-use crate::config::S3Output;
+use crate::config::{S3Output, VideoEncoding};
 use crate::convert;
 use crate::error::translate;
 use crate::server::LivekitServer;
@@ -43,11 +43,13 @@ fn file_output(mode: RecordingMode, file_key: &str, storage: Option<&S3Output>) 
     })
 }
 
-/// The room composite options: `speaker-light` video, or audio only.
-fn composite_options(mode: RecordingMode) -> RoomCompositeOptions {
+/// The room composite options: `speaker-light` video (in `encoding`, else LiveKit's
+/// default), or audio only.
+fn composite_options(mode: RecordingMode, encoding: Option<VideoEncoding>) -> RoomCompositeOptions {
     match mode {
         RecordingMode::ScreenRecording => RoomCompositeOptions {
             layout: VIDEO_LAYOUT.to_owned(),
+            encoding: encoding.map(VideoEncoding::options).unwrap_or_default(),
             ..RoomCompositeOptions::default()
         },
         RecordingMode::Transcript => RoomCompositeOptions {
@@ -67,7 +69,7 @@ impl RecordingEgress for LivekitServer {
             .start_room_composite_egress(
                 &request.room,
                 vec![output],
-                composite_options(request.mode),
+                composite_options(request.mode, self.video_encoding),
             )
             .await
             .map(convert::egress)
@@ -128,10 +130,25 @@ mod tests {
             audio.output,
             Some(proto::encoded_file_output::Output::S3(s)) if s.bucket == "b"
         ));
-        assert!(composite_options(RecordingMode::Transcript).audio_only);
+        assert!(composite_options(RecordingMode::Transcript, None).audio_only);
         assert_eq!(
-            composite_options(RecordingMode::ScreenRecording).layout,
+            composite_options(RecordingMode::ScreenRecording, None).layout,
             VIDEO_LAYOUT
         );
+        let hd = composite_options(
+            RecordingMode::ScreenRecording,
+            Some(VideoEncoding::H264720p30),
+        );
+        assert_eq!((hd.encoding.width, hd.encoding.height), (1280, 720));
+        let default = composite_options(RecordingMode::ScreenRecording, None);
+        assert_eq!(
+            (default.encoding.width, default.encoding.height),
+            (1920, 1080)
+        );
+        assert_eq!(
+            VideoEncoding::from_name("h264_1080p_60"),
+            Some(VideoEncoding::H2641080p60)
+        );
+        assert_eq!(VideoEncoding::from_name("vp9"), None);
     }
 }

@@ -30,7 +30,8 @@ mod tokens;
 mod webhooks;
 
 pub use config::{
-    DEFAULT_REQUEST_TIMEOUT, DEFAULT_TOKEN_TTL, LivekitConfig, S3Output, api_url_from,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_TOKEN_TTL, LivekitConfig, S3Output, VideoEncoding,
+    api_url_from,
 };
 pub use egress::VIDEO_LAYOUT;
 pub use server::LivekitServer;

@@ -15,7 +15,7 @@ use livekit_protocol as proto;
 use prost::Message as _;
 use serde_json::{Map, Value};
 
-use crate::config::{LivekitConfig, S3Output, api_url_from};
+use crate::config::{LivekitConfig, S3Output, VideoEncoding, api_url_from};
 use crate::convert;
 use crate::error::translate;
 
@@ -33,6 +33,7 @@ pub struct LivekitServer {
     api_secret: String,
     timeout: Duration,
     pub(crate) storage: Option<S3Output>,
+    pub(crate) video_encoding: Option<VideoEncoding>,
 }
 
 impl std::fmt::Debug for LivekitServer {
@@ -79,6 +80,7 @@ impl LivekitServer {
             api_secret: secret.to_owned(),
             timeout,
             storage: config.egress_storage.clone(),
+            video_encoding: config.video_encoding,
         })
     }
 

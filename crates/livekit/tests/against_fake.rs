@@ -904,3 +904,32 @@ async fn requests_carry_the_grants_each_method_needs() {
     assert!(requests.iter().all(|r| r.user_agent.contains("rust")
         || r.user_agent.starts_with("anteroom-livekit/")));
 }
+
+#[tokio::test]
+async fn video_recordings_use_the_configured_encoding_preset() {
+    use anteroom_livekit::VideoEncoding;
+    use proto::room_composite_egress_request::Options;
+
+    let fake = fake().await;
+    fake.create_room("r-hd");
+    let config = config_for(&fake).with_video_encoding(VideoEncoding::H264720p60);
+    let lk = LivekitServer::new(&config).unwrap();
+    let video = lk
+        .start(EgressRequest {
+            room: "r-hd".to_owned(),
+            mode: RecordingMode::ScreenRecording,
+            file_key: "recordings/hd.mp4".to_owned(),
+        })
+        .await
+        .unwrap();
+    let request = room_composite(&fake.egress(&video.egress_id).unwrap());
+    match request.options {
+        Some(Options::Advanced(encoding)) => {
+            assert_eq!(
+                (encoding.width, encoding.height, encoding.framerate),
+                (1280, 720, 60)
+            );
+        }
+        other => panic!("expected advanced encoding options, got {other:?}"),
+    }
+}

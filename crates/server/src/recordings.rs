@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anteroom_domain::recording::RecordingSettings;
-use anteroom_livekit::S3Output;
+use anteroom_livekit::{S3Output, VideoEncoding};
 use anteroom_notify::{
     Notifier, NotifierConfig, RetryPolicy, S3Config, S3Signer, SmtpConfig, SummaryConfig,
 };
@@ -39,6 +39,9 @@ pub struct RecordingsSettings {
     /// How long the notifications of one recording may take, retries included
     /// (`NOTIFY_DEADLINE_SECS`).
     pub notify_deadline_secs: u64,
+    /// The encoding of video recordings (`VIDEO_ENCODING`): `h264_720p_30`, `h264_720p_60`,
+    /// `h264_1080p_30` or `h264_1080p_60`; unset → LiveKit's default (H.264 1080p 30 fps).
+    pub video_encoding: Option<String>,
 }
 
 impl Default for RecordingsSettings {
@@ -54,6 +57,7 @@ impl Default for RecordingsSettings {
             smtp: SmtpSettings::default(),
             notify_attempts: 3,
             notify_deadline_secs: 30,
+            video_encoding: None,
         }
     }
 }
@@ -152,6 +156,7 @@ fn is_http(url: &str) -> bool {
 impl RecordingsSettings {
     /// Checks the values, naming the key of the first invalid one.
     pub(crate) fn validate(&self) -> anyhow::Result<()> {
+        self.video_encoding()?;
         let folder = self.output_folder.trim_matches('/');
         if folder.is_empty() || folder.contains("//") {
             bail!(
@@ -296,6 +301,24 @@ impl RecordingsSettings {
 
     /// Where the egress uploads files: the bucket, when storage credentials are set (else
     /// the egress writes a local file named by the key).
+    /// The encoding preset of video recordings.
+    ///
+    /// # Errors
+    ///
+    /// When `recordings.video_encoding` names no preset.
+    pub(crate) fn video_encoding(&self) -> anyhow::Result<Option<VideoEncoding>> {
+        self.video_encoding
+            .as_deref()
+            .map(|name| {
+                VideoEncoding::from_name(name).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "recordings.video_encoding (ANTEROOM__RECORDINGS__VIDEO_ENCODING) must be h264_720p_30, h264_720p_60, h264_1080p_30 or h264_1080p_60"
+                    )
+                })
+            })
+            .transpose()
+    }
+
     pub(crate) fn egress_output(&self) -> Option<S3Output> {
         let (Some(access_key), Some(secret_key)) =
             (&self.storage.access_key, &self.storage.secret_key)

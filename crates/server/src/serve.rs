@@ -147,7 +147,7 @@ impl RoomFilter for RegexRoomFilter {
     }
 }
 
-fn livekit_config(settings: &Settings) -> LivekitConfig {
+fn livekit_config(settings: &Settings) -> anyhow::Result<LivekitConfig> {
     let livekit = &settings.livekit;
     let mut config = LivekitConfig::new(
         livekit.url.clone(),
@@ -161,7 +161,10 @@ fn livekit_config(settings: &Settings) -> LivekitConfig {
     if let Some(output) = settings.recordings.egress_output() {
         config = config.with_egress_storage(output);
     }
-    config
+    if let Some(encoding) = settings.recordings.video_encoding()? {
+        config = config.with_video_encoding(encoding);
+    }
+    Ok(config)
 }
 
 fn bearer_verifier(settings: &Settings) -> anyhow::Result<Option<Arc<dyn BearerVerifier>>> {
@@ -205,7 +208,7 @@ async fn compose(settings: &Settings) -> anyhow::Result<(UseCases, Arc<dyn Sessi
         .migrate()
         .await
         .context("cannot migrate the database")?;
-    let livekit = livekit_config(settings);
+    let livekit = livekit_config(settings)?;
     let media = Arc::new(
         LivekitServer::new(&livekit).map_err(|e| anyhow::anyhow!("livekit settings: {e}"))?,
     );

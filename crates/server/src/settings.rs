@@ -608,6 +608,10 @@ mod tests {
             ),
             ("[database]\nurl = \"mysql://x\"\n", "database.url"),
             ("[redis]\nurl = \"http://x\"\n", "redis.url"),
+            (
+                "[recordings]\nvideo_encoding = \"vp9\"\n",
+                "recordings.video_encoding",
+            ),
             ("[log]\nformat = \"xml\"\n", "log.format"),
             ("[livekit]\nurl = \"http://x\"\n", "livekit.url"),
             ("[database]\nurll = \"x\"\n", "urll"),
