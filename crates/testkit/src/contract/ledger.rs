@@ -9,7 +9,7 @@
 //! must have `tokio` (with the `macros` and `rt-multi-thread` features) among its
 //! dev-dependencies:
 //!
-//! ```ignore
+//! ```text
 //! use std::sync::Arc;
 //! use anteroom_memory::MemoryEventLedger;
 //!

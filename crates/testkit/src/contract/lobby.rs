@@ -10,7 +10,7 @@
 //! `#[tokio::test(flavor = "multi_thread")]` per case in the calling test binary, which must
 //! have `tokio` (with the `macros` and `rt-multi-thread` features) among its dev-dependencies:
 //!
-//! ```ignore
+//! ```text
 //! use std::sync::Arc;
 //! use anteroom_memory::MemoryLobbyStore;
 //!

@@ -10,7 +10,7 @@
 //! must have `tokio` (with the `macros` and `rt-multi-thread` features) among its
 //! dev-dependencies:
 //!
-//! ```ignore
+//! ```text
 //! use std::sync::Arc;
 //! use anteroom_memory::MemoryRateLimiter;
 //!

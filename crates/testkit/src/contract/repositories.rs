@@ -74,7 +74,7 @@ impl Debug for Repositories {
 /// modules, which glob-import the calling module (`use super::*`), so it may call the calling
 /// module's functions. The calling crate needs `tokio` (features `macros`, `rt-multi-thread`).
 ///
-/// ```ignore
+/// ```text
 /// mod sqlite_memory {
 ///     use super::*;
 ///     anteroom_testkit::repository_contract_tests!(sqlite_memory_repositories().await);

@@ -7,7 +7,7 @@
 //! The [`session_store_contract_tests!`](crate::session_store_contract_tests) macro expands
 //! to one `#[tokio::test(flavor = "multi_thread")]` per case in the calling test binary:
 //!
-//! ```ignore
+//! ```text
 //! use std::sync::Arc;
 //! use anteroom_memory::MemorySessionStore;
 //!
