@@ -22,7 +22,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::db_error::{corrupt, translate};
+use crate::db_error::{corrupt, found, translate};
 use crate::entity::{resource_access, user};
 use crate::store::{SqlStore, finish};
 use crate::users::user_from_row;
@@ -211,9 +211,7 @@ impl AccessRepository for SqlStore {
                 .exec(&txn)
                 .await
                 .map_err(translate)?;
-            if result.rows_affected == 0 {
-                return Err(Error::NotFound(NO_ACCESS.to_owned()));
-            }
+            found(result.rows_affected, NO_ACCESS)?;
             access_from_row(&find_access(&txn, id).await?)
         }
         .await;
@@ -229,9 +227,7 @@ impl AccessRepository for SqlStore {
                 .exec(&txn)
                 .await
                 .map_err(translate)?;
-            if result.rows_affected == 0 {
-                return Err(Error::NotFound(NO_ACCESS.to_owned()));
-            }
+            found(result.rows_affected, NO_ACCESS)?;
             Ok(())
         }
         .await;

@@ -144,6 +144,15 @@ fn unique_violation(described: &str) -> Option<Error> {
 }
 
 /// The database cannot be reached.
+/// `NotFound` with `missing` when a write by key touched no row (the row does not exist).
+pub(crate) fn found(rows_affected: u64, missing: &str) -> Result<(), Error> {
+    if rows_affected == 0 {
+        Err(Error::NotFound(missing.to_owned()))
+    } else {
+        Ok(())
+    }
+}
+
 pub(crate) fn unavailable(source: impl Into<anteroom_domain::error::BoxError>) -> Error {
     Error::unavailable(DATABASE, source)
 }

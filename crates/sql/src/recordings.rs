@@ -21,7 +21,7 @@ use sea_orm::{
 };
 
 use crate::accesses::parse_role;
-use crate::db_error::{corrupt, translate};
+use crate::db_error::{corrupt, found, translate};
 use crate::entity::{recording, recording_access};
 use crate::store::{SqlStore, finish};
 
@@ -251,9 +251,7 @@ impl RecordingRepository for SqlStore {
             .exec(&self.db)
             .await
             .map_err(translate)?;
-        if result.rows_affected == 0 {
-            return Err(Error::NotFound(NO_RECORDING.to_owned()));
-        }
+        found(result.rows_affected, NO_RECORDING)?;
         Ok(())
     }
 
@@ -263,9 +261,7 @@ impl RecordingRepository for SqlStore {
             .exec(&self.db)
             .await
             .map_err(translate)?;
-        if result.rows_affected == 0 {
-            return Err(Error::NotFound(NO_RECORDING.to_owned()));
-        }
+        found(result.rows_affected, NO_RECORDING)?;
         Ok(())
     }
 }

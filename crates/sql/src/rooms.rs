@@ -14,7 +14,7 @@ use sea_orm::{
 };
 
 use crate::accesses::{parse_role, resource_access_row};
-use crate::db_error::{corrupt, translate};
+use crate::db_error::{corrupt, found, translate};
 use crate::entity::{resource_access, room};
 use crate::store::{SqlStore, finish};
 
@@ -158,9 +158,7 @@ impl RoomRepository for SqlStore {
             .exec(&self.db)
             .await
             .map_err(translate)?;
-        if result.rows_affected == 0 {
-            return Err(Error::NotFound(NO_ROOM.to_owned()));
-        }
+        found(result.rows_affected, NO_ROOM)?;
         Ok(())
     }
 
@@ -170,9 +168,7 @@ impl RoomRepository for SqlStore {
             .exec(&self.db)
             .await
             .map_err(translate)?;
-        if result.rows_affected == 0 {
-            return Err(Error::NotFound(NO_ROOM.to_owned()));
-        }
+        found(result.rows_affected, NO_ROOM)?;
         Ok(())
     }
 }

@@ -9,7 +9,7 @@ use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::db_error::{corrupt, translate};
+use crate::db_error::{corrupt, found, translate};
 use crate::entity::user;
 use crate::rooms::parse_configuration;
 use crate::store::SqlStore;
@@ -137,9 +137,7 @@ impl UserRepository for SqlStore {
             .exec(&self.db)
             .await
             .map_err(translate)?;
-        if result.rows_affected == 0 {
-            return Err(Error::NotFound(NO_USER.to_owned()));
-        }
+        found(result.rows_affected, NO_USER)?;
         Ok(())
     }
 }
