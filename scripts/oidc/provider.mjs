@@ -5,7 +5,12 @@
 //
 //   node scripts/oidc/provider.mjs --port 4000 --client-id anteroom --client-secret s \
 //     --redirect-uri http://127.0.0.1:8080/api/v1.0/callback/ \
-//     --sub ana-1 --email ana@example.org --given-name Ana --family-name Lopes
+//     --sub ana-1 --email ana@example.org --given-name Ana --family-name Lopes \
+//     [--post-logout-redirect-uri URL] [--backchannel-logout-uri URL]
+//
+// With `--backchannel-logout-uri`, the client is registered for OpenID Connect back-channel
+// logout with sessions required: ID tokens carry `sid`, and ending a session at the provider
+// (`/session/end`, then its confirmation form) POSTs a signed logout token naming it there.
 //
 // Prints `ready <issuer>` on standard output once listening. The signed-in user can be changed
 // while running: `POST /__test__/account` with a JSON body {sub, email, given_name,
@@ -33,6 +38,7 @@ const { values: args } = parseArgs({
     'client-secret': { type: 'string', default: 'anteroom-test-secret' },
     'redirect-uri': { type: 'string' },
     'post-logout-redirect-uri': { type: 'string' },
+    'backchannel-logout-uri': { type: 'string' },
     sub: { type: 'string', default: 'test-user' },
     email: { type: 'string', default: 'test-user@example.org' },
     'given-name': { type: 'string', default: 'Test' },
@@ -64,6 +70,10 @@ const provider = new Provider(issuer, {
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_method: 'client_secret_basic',
+    ...(args['backchannel-logout-uri'] ? {
+      backchannel_logout_uri: args['backchannel-logout-uri'],
+      backchannel_logout_session_required: true,
+    } : {}),
   }],
   jwks: { keys: [signing] },
   cookies: { keys: ['anteroom-test-only-cookie-key'] },
@@ -76,8 +86,15 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: false },
     rpInitiatedLogout: { enabled: true },
+    backchannelLogout: { enabled: true },
   },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+  // The relying party listens on loopback, which the provider's SSRF protection refuses to
+  // call (back-channel logout): this test provider calls it without that dispatcher.
+  fetch: (url, options) => {
+    const { dispatcher: _ssrfProtection, ...rest } = options;
+    return globalThis.fetch(url, rest);
+  },
   async findAccount(_ctx, id) {
     if (id !== account.sub) return undefined;
     const current = account;
@@ -142,6 +159,7 @@ provider.use(async (ctx, next) => {
 });
 
 provider.on('server_error', (_ctx, error) => console.error('server_error', error));
+provider.on('backchannel.error', (_ctx, error) => console.error('backchannel.error', error));
 
 const server = provider.listen(Number(args.port), '127.0.0.1', () => {
   console.log(`ready ${issuer}`);

@@ -584,6 +584,7 @@ impl Session {
             name: Some(name.to_owned()),
             access_level: level.into(),
             configuration: None,
+            callback_id: None,
         })
         .await
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::harness::{Options, SharedGuard, SharedServer, unique};
-use crate::http_support::{Api, create_room, jwt_claims};
+use crate::http_support::{Api, assert_throttled, create_room, jwt_claims};
 use crate::lobby::{fake, with_fake_livekit};
 
 /// How long an event may take.
@@ -333,17 +333,5 @@ async fn request_entry_is_rate_limited_with_retry_after() {
         }
     }
     let limited = limited.unwrap_or_else(|| panic!("never limited: {statuses:?}"));
-    let retry_after: u64 = limited.headers["retry-after"]
-        .to_str()
-        .expect("a header value")
-        .parse()
-        .expect("seconds");
-    assert!((1..=60).contains(&retry_after), "{retry_after}");
-    assert!(
-        limited.body["detail"]
-            .as_str()
-            .is_some_and(|d| d.starts_with("Request was throttled.")),
-        "{}",
-        limited.body
-    );
+    assert_throttled(&limited);
 }

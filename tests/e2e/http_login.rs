@@ -55,6 +55,14 @@ impl Account {
     }
 }
 
+/// The route `name` next to the login callback `redirect_uri` (`.../api/v1.0/callback/`).
+fn sibling(redirect_uri: &str, name: &str) -> String {
+    let base = redirect_uri
+        .strip_suffix("callback/")
+        .expect("the redirect URI ends with callback/");
+    format!("{base}{name}")
+}
+
 /// A running `scripts/oidc/provider.mjs`, killed on drop.
 struct Provider {
     child: Child,
@@ -99,6 +107,14 @@ impl Provider {
             .args(["--port", &port.to_string()])
             .args(["--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET])
             .args(["--redirect-uri", redirect_uri])
+            .args([
+                "--post-logout-redirect-uri",
+                &sibling(redirect_uri, "logout-callback/"),
+            ])
+            .args([
+                "--backchannel-logout-uri",
+                &sibling(redirect_uri, "backchannel-logout/"),
+            ])
             .args(["--sub", &account.sub, "--email", &account.email])
             .args(["--given-name", &account.given_name])
             .args(["--family-name", &account.family_name])
@@ -299,6 +315,30 @@ impl Browser {
         panic!("the provider never sent the browser back to {callback}");
     }
 
+    /// Ends this browser's session at the provider (its end-session page, then the
+    /// confirmation form with `logout=yes`): the confirmation's answer. The provider sends its
+    /// back-channel logout tokens before answering.
+    async fn end_provider_session(&self, end_session_url: &str) -> Answer {
+        let page = self.get(end_session_url).await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        let html = page.body.as_str().expect("an HTML page");
+        let xsrf = html
+            .split("name=\"xsrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("the logout form's xsrf");
+        let confirm = Url::parse(end_session_url)
+            .expect("a URL")
+            .join("/session/end/confirm")
+            .expect("a URL");
+        self.send(
+            self.client
+                .post(confirm)
+                .form(&[("xsrf", xsrf), ("logout", "yes")]),
+        )
+        .await
+    }
+
     /// A whole login: the callback's answer.
     async fn login(&self, server: &Server, return_to: &str) -> Answer {
         let (_, callback) = self.through_provider(server, return_to).await;
@@ -343,6 +383,27 @@ fn assert_authorization_request(start: &Answer, provider: &Provider, api: &str) 
     }
     let pending = start.cookie("anteroom_login").expect("the login cookie");
     assert!(pending.contains("HttpOnly") && pending.contains("SameSite=Lax"));
+}
+
+/// The end-session redirect of `logout/` carries the ID token hint, the client id and the
+/// logout callback; the provider ends its own session and sends the browser to the logout
+/// callback, which lands on the after-logout URL.
+async fn assert_provider_logout_lands_home(browser: &Browser, end: &str, api: &str) {
+    let end_params = query(end);
+    assert!(param(&end_params, "id_token_hint").is_some());
+    assert_eq!(param(&end_params, "client_id"), Some(CLIENT_ID));
+    let logout_callback = format!("{api}/api/v1.0/logout-callback/");
+    assert_eq!(
+        param(&end_params, "post_logout_redirect_uri"),
+        Some(logout_callback.as_str())
+    );
+    let ended = browser.end_provider_session(end).await;
+    assert!(ended.status.is_redirection(), "{:?}", ended.body);
+    let back = ended.location.clone().expect("a Location");
+    assert!(back.starts_with(&logout_callback), "{back}");
+    let landed = browser.get(&back).await;
+    assert_eq!(landed.status, StatusCode::FOUND);
+    assert_eq!(landed.location.as_deref(), Some("/"));
 }
 
 #[tokio::test]
@@ -421,9 +482,6 @@ async fn a_browser_logs_in_works_with_its_session_and_csrf_and_logs_out() {
         end.starts_with(&format!("{}/session/end?", provider.issuer)),
         "{end}"
     );
-    let end_params = query(&end);
-    assert!(param(&end_params, "id_token_hint").is_some());
-    assert_eq!(param(&end_params, "client_id"), Some(CLIENT_ID));
     assert!(
         out.cookie("sessionid")
             .is_some_and(|c| c.contains("Max-Age=0"))
@@ -437,6 +495,7 @@ async fn a_browser_logs_in_works_with_its_session_and_csrf_and_logs_out() {
         .await
         .expect("an answer");
     assert_eq!(replayed.status(), StatusCode::UNAUTHORIZED, "deleted");
+    assert_provider_logout_lands_home(&browser, &end, &api).await;
 
     // Another subject with the same e-mail (other case) and a new given name, in another
     // browser: the e-mail fallback finds the same user, whose names are refreshed.
@@ -513,4 +572,92 @@ async fn tampered_states_and_foreign_return_targets_are_refused() {
     let own = format!("{api}/rooms/x");
     let done = Browser::new().login(&server, &own).await;
     assert_eq!(done.location.as_deref(), Some(own.as_str()));
+}
+
+#[tokio::test]
+async fn a_logout_at_the_provider_ends_the_sessions_opened_in_it_over_the_back_channel() {
+    let account = Account::new(&unique());
+    let Some((provider, server)) = start(&account, &[]).await else {
+        return;
+    };
+    let api = server.http_url();
+    let me = format!("{api}/api/v1.0/users/me/");
+    // The same user in two browsers: two sessions at the provider, two here.
+    let (first, second) = (Browser::new(), Browser::new());
+    for browser in [&first, &second] {
+        let done = browser.login(&server, "/").await;
+        assert_eq!(done.status, StatusCode::FOUND, "{:?}", done.body);
+        assert_eq!(browser.get(&me).await.status, StatusCode::OK);
+    }
+
+    // The first browser signs out at the provider itself (not through Anteroom): the
+    // provider's logout token ends the session it names here, and only that one.
+    let ended = first
+        .end_provider_session(&format!("{}/session/end", provider.issuer))
+        .await;
+    assert!(ended.status.is_redirection(), "{:?}", ended.body);
+    assert!(
+        !provider.log().contains("backchannel.error"),
+        "the provider's back-channel call failed: {}",
+        provider.log()
+    );
+    assert_eq!(first.get(&me).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        second.get(&me).await.status,
+        StatusCode::OK,
+        "its own session stays"
+    );
+
+    // Tokens the provider did not sign, or no token, are refused with OAuth errors.
+    let backchannel = format!("{api}/api/v1.0/backchannel-logout/");
+    let client = reqwest::Client::new();
+    for (form, description) in [
+        (
+            vec![("logout_token", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln")],
+            "Invalid logout token",
+        ),
+        (vec![], "This field is required."),
+    ] {
+        let answer = client
+            .post(&backchannel)
+            .form(&form)
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(answer.headers()["cache-control"], "no-store");
+        let body: Value = answer.json().await.expect("JSON");
+        assert_eq!(body["error"], "invalid_request");
+        assert!(
+            body["error_description"]
+                .as_str()
+                .is_some_and(|d| d.starts_with(description)),
+            "{body}"
+        );
+    }
+    assert_eq!(second.get(&me).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn starting_logins_is_throttled_per_client_address() {
+    let account = Account::new(&unique());
+    let Some((_provider, server)) =
+        start(&account, &[("ANTEROOM__AUTH__OIDC__LOGIN_RATE_LIMIT", "2")]).await
+    else {
+        return;
+    };
+    let authenticate = format!("{}/api/v1.0/authenticate/", server.http_url());
+    let browser = Browser::new();
+    for _ in 0..2 {
+        assert_eq!(browser.get(&authenticate).await.status, StatusCode::FOUND);
+    }
+    let refused = browser.get(&authenticate).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Request was throttled.")),
+        "{:?}",
+        refused.body
+    );
 }

@@ -251,6 +251,26 @@ impl EventReader {
 }
 
 /// The claims of a JWT (unverified: the gateway's answer is what is under test).
+/// Asserts `answer` is the reference's throttling refusal: 429, `Retry-After` within the
+/// minute window, `{"detail": "Request was throttled. Expected available in N seconds."}`.
+#[track_caller]
+pub(crate) fn assert_throttled(answer: &Answer) {
+    assert_eq!(answer.status.as_u16(), 429, "{answer:?}");
+    let retry_after: u64 = answer.headers["retry-after"]
+        .to_str()
+        .expect("a header value")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Request was throttled. Expected available in")),
+        "{}",
+        answer.body
+    );
+}
+
 pub(crate) fn jwt_claims(token: &str) -> Value {
     let payload = token.split('.').nth(1).expect("a JWT");
     let raw = URL_SAFE_NO_PAD

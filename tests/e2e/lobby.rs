@@ -128,6 +128,7 @@ pub(crate) async fn restricted_room(
             name: Some(room_name("lobby")),
             access_level: AccessLevel::Restricted.into(),
             configuration,
+            callback_id: None,
         })
         .await
         .expect("the restricted room is created")

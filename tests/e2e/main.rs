@@ -4,6 +4,7 @@
 //! Build the binary first: `cargo build -p anteroom-server`.
 
 mod accesses;
+mod creation_callback;
 mod embedded;
 mod harness;
 mod http_accounts;
@@ -14,6 +15,7 @@ mod http_ops;
 mod http_recordings;
 mod http_rooms;
 mod http_support;
+mod invitations;
 mod lifecycle;
 mod lobby;
 mod matrix;

@@ -55,6 +55,7 @@ async fn public_room(owner: &Session, configuration: Option<RoomConfiguration>) 
             name: Some(room_name("meeting")),
             access_level: AccessLevel::Public.into(),
             configuration,
+            callback_id: None,
         })
         .await
         .expect("the room is created")

@@ -49,8 +49,9 @@ async fn start_pair() -> Option<(Server, Server, TestRedis)> {
     Some((a, b, redis))
 }
 
-/// The replicas shared by this module's tests, with their logs printed if a test panics.
-async fn replicas() -> Option<Guard> {
+/// The replicas shared by this module's tests (and others'), with their logs printed if a test
+/// panics.
+pub(crate) async fn replicas() -> Option<Guard> {
     let replicas = REPLICAS
         .get_or_init(|| async {
             start_pair().await.map(|(a, b, redis)| Replicas {
@@ -67,9 +68,10 @@ async fn replicas() -> Option<Guard> {
     })
 }
 
-struct Guard {
-    a: &'static Server,
-    b: &'static Server,
+/// A test's handle on the two replicas.
+pub(crate) struct Guard {
+    pub(crate) a: &'static Server,
+    pub(crate) b: &'static Server,
 }
 
 impl Drop for Guard {

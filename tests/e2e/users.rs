@@ -139,6 +139,7 @@ async fn preferences_are_persisted_and_shape_new_rooms() {
             name: Some(format!("Explicit {}", unique())),
             access_level: AccessLevel::Public.into(),
             configuration: None,
+            callback_id: None,
         })
         .await
         .expect("created");

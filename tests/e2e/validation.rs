@@ -53,6 +53,7 @@ async fn create_room_refuses_bad_names_levels_and_configurations() {
                 name: Some(format!("Level {}", unique())),
                 access_level: 99,
                 configuration: None,
+                callback_id: None,
             })
             .await,
         "access_level",

@@ -71,6 +71,7 @@ async fn room(deployment: &Deployment, token: &str, level: AccessLevel) -> anyho
                 name: None,
                 access_level: level as i32,
                 configuration: None,
+                callback_id: None,
             },
             token,
         )?)

@@ -8,7 +8,8 @@
 //! [`auth::BearerVerifier`], [`clock::Clock`]) and the use cases that the gRPC services and the
 //! REST gateway both call ([`room::RoomService`], [`access::AccessService`],
 //! [`user::UserService`], [`auth::Authenticator`], [`recording::RecordingService`] with its
-//! ports [`recording::RecordingNotifier`] and [`recording::ObjectSigner`]).
+//! ports [`recording::RecordingNotifier`] and [`recording::ObjectSigner`],
+//! [`invitation::InvitationService`] with its port [`invitation::InvitationMailer`]).
 //!
 //! It depends on no I/O crate: no async runtime, database driver, RPC or HTTP framework. Every
 //! port method documents the [`Error`] variants an adapter must return, so that both inbound
@@ -22,6 +23,7 @@ pub mod error;
 #[cfg(test)]
 mod fixtures;
 pub mod id;
+pub mod invitation;
 pub mod lobby;
 pub mod media;
 pub mod moderation;

@@ -12,6 +12,7 @@
 //! | lobby: list waiting, admit, deny | 401 | 403 | 403 | yes | yes |
 //! | recordings: start/stop | 401 | 403 | 403 | yes | yes |
 //! | moderation | 401 | 403 | 403 | yes | yes |
+//! | invite people by e-mail | 401 | 403 | 403 | yes | yes |
 
 use crate::Error;
 use crate::access::Role;
@@ -32,6 +33,8 @@ pub enum RoomAction {
     Record,
     /// Mute, remove or update participants, set their roles.
     Moderate,
+    /// E-mail people an invitation to its meeting.
+    Invite,
 }
 
 /// Whether a caller enters a room without waiting in the lobby ("bypass").
@@ -69,7 +72,8 @@ pub fn authorize(action: RoomAction, authenticated: bool, role: Option<Role>) ->
         RoomAction::Update
         | RoomAction::ManageLobby
         | RoomAction::Record
-        | RoomAction::Moderate => may_see_accesses(role),
+        | RoomAction::Moderate
+        | RoomAction::Invite => may_see_accesses(role),
         RoomAction::Delete => role == Some(Role::Owner),
     };
     if allowed {
@@ -120,6 +124,7 @@ mod tests {
             row(RoomAction::Moderate),
             ["401", "403", "403", "yes", "yes"]
         );
+        assert_eq!(row(RoomAction::Invite), ["401", "403", "403", "yes", "yes"]);
     }
 
     #[test]

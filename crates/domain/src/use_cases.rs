@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::access::{AccessRepository, AccessService};
 use crate::auth::{Authenticator, BearerVerifier};
 use crate::clock::Clock;
+use crate::invitation::{InvitationMailer, InvitationService};
 use crate::lobby::{EventBus, LobbyPorts, LobbyService, LobbySettings, LobbyStore, RateLimiter};
 use crate::media::{
     MediaServer, MediaTokenVerifier, RecordingEgress, TokenIssuer, WebhookKind, WebhookVerifier,
@@ -14,7 +15,10 @@ use crate::recording::{
     ObjectSigner, RecordingNotifier, RecordingPorts, RecordingRepository, RecordingService,
     RecordingSettings,
 };
-use crate::room::{RoomMedia, RoomRepository, RoomService, RoomSettings};
+use crate::room::{
+    CreationCallbackService, CreationCallbacks, RoomMedia, RoomRepository, RoomService,
+    RoomSettings,
+};
 use crate::user::{UserRepository, UserService};
 use crate::webhook::{
     EgressEnded, EgressUpdated, EventLedger, RoomFilter, RoomFinished, RoomStarted, WebhookService,
@@ -45,6 +49,8 @@ pub struct Ports {
     pub events: Arc<dyn EventBus>,
     /// Request rates, shared by replicas.
     pub limiter: Arc<dyn RateLimiter>,
+    /// New rooms' slugs left for the creation callback, shared by replicas.
+    pub creation_callbacks: Arc<dyn CreationCallbacks>,
     /// Handled event ids.
     pub ledger: Arc<dyn EventLedger>,
     /// Time.
@@ -57,6 +63,9 @@ pub struct Ports {
     pub notifier: Arc<dyn RecordingNotifier>,
     /// Signatures of recording downloads.
     pub signer: Arc<dyn ObjectSigner>,
+    /// The relay of e-mail invitations; `None` when none is configured (invitations are then
+    /// refused).
+    pub invitations: Option<Arc<dyn InvitationMailer>>,
 }
 
 /// Deployment choices the use cases follow.
@@ -77,6 +86,8 @@ pub struct Settings {
 pub struct UseCases {
     /// Room use cases.
     pub rooms: RoomService,
+    /// The room creation callback (read-once slugs).
+    pub creation_callbacks: CreationCallbackService,
     /// Access use cases.
     pub accesses: AccessService,
     /// Current-user use cases.
@@ -91,12 +102,24 @@ pub struct UseCases {
     pub lobby: LobbyService,
     /// Recordings.
     pub recordings: RecordingService,
+    /// E-mail invitations to rooms.
+    pub invitations: InvitationService,
 }
 
 impl UseCases {
     /// Wires the use cases to their ports.
     pub fn new(ports: Ports, settings: Settings) -> Self {
         let users = UserService::new(ports.users.clone(), ports.clock.clone());
+        let invitations = InvitationService::new(
+            ports.rooms.clone(),
+            ports.accesses.clone(),
+            ports.invitations,
+        );
+        let creation_callbacks = CreationCallbackService::new(
+            ports.creation_callbacks,
+            ports.limiter.clone(),
+            settings.rooms.creation_callback,
+        );
         let media = RoomMedia {
             server: ports.media.clone(),
             tokens: ports.tokens.clone(),
@@ -151,9 +174,11 @@ impl UseCases {
                 ports.rooms.clone(),
                 ports.accesses.clone(),
                 media,
+                creation_callbacks.clone(),
                 ports.clock.clone(),
                 settings.rooms,
             ),
+            creation_callbacks,
             moderation: ModerationService::new(ModerationPorts {
                 rooms: ports.rooms.clone(),
                 accesses: ports.accesses.clone(),
@@ -169,6 +194,7 @@ impl UseCases {
             webhooks,
             lobby,
             recordings,
+            invitations,
         }
     }
 }

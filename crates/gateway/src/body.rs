@@ -259,3 +259,11 @@ pub(crate) struct DetailBody {
 pub(crate) struct ErrorBody {
     pub(crate) error: String,
 }
+
+/// An OAuth 2.0 error body (the back-channel logout endpoint):
+/// `{"error": "invalid_request", "error_description": "..."}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct OAuthErrorBody {
+    pub(crate) error: String,
+    pub(crate) error_description: String,
+}

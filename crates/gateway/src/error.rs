@@ -23,6 +23,10 @@ pub(crate) enum Key {
     Error,
     /// `{"status": "error", "message": "..."}` (every status).
     Status,
+    /// OAuth 2.0 error bodies, `{"error": "invalid_request", "error_description": "..."}`
+    /// with `Cache-Control: no-store` (the back-channel logout endpoint, which identity
+    /// providers call).
+    OAuth,
 }
 
 /// An error answer of the gateway.
@@ -102,11 +106,53 @@ fn keyed_body(key: Key, message: &str) -> Value {
         Key::Message => json!({ "message": message }),
         Key::Error => json!({ "error": message }),
         Key::Status => json!({ "status": "error", "message": message }),
+        Key::OAuth => json!({ "error": "invalid_request", "error_description": message }),
     }
+}
+
+/// An OAuth 2.0 error answer: a refused request is `invalid_request` (400), an unreachable
+/// dependency `temporarily_unavailable` (503, the provider may retry); other failures keep
+/// their status with the `server_error` code. Never cached.
+fn oauth_response(error: Error) -> Response {
+    let (status, code, description) = match error {
+        Error::Invalid(violations) => (
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            violations
+                .into_iter()
+                .map(|v| v.description)
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        error @ Error::Unavailable { .. } => {
+            tracing::warn!(error = %error, cause = ?std::error::Error::source(&error), "dependency unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                error.to_string(),
+            )
+        }
+        other => {
+            let status = domain_response(other, Key::Detail).status();
+            (status, "server_error", "The request failed.".to_owned())
+        }
+    };
+    let mut response = (
+        status,
+        Json(json!({ "error": code, "error_description": description })),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// The status and body of a domain error: the table of the overview spec.
 fn domain_response(error: Error, key: Key) -> Response {
+    if key == Key::OAuth {
+        return oauth_response(error);
+    }
     let (status, body) = match error {
         Error::NotFound(message) => (StatusCode::NOT_FOUND, keyed_body(key, &message)),
         Error::AlreadyExists { field, message } => (

@@ -14,6 +14,7 @@
 
 mod auth;
 mod body;
+mod client_ip;
 mod error;
 mod extract;
 mod layers;
@@ -77,6 +78,9 @@ pub struct GatewaySettings {
     pub shutdown: Shutdown,
     /// The browser login flow and its sessions; `None` → no login routes, no sessions.
     pub login: Option<LoginSettings>,
+    /// How many reverse proxies in front of the gateway append to `X-Forwarded-For` (0: the
+    /// TCP peer is the client). Per-client throttles key on the client this designates.
+    pub trusted_proxies: usize,
 }
 
 impl Default for GatewaySettings {
@@ -90,6 +94,7 @@ impl Default for GatewaySettings {
             frontend: FrontendSettings::default(),
             shutdown: Shutdown::new(),
             login: None,
+            trusted_proxies: 0,
         }
     }
 }
@@ -137,9 +142,12 @@ pub async fn serve(
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 #[cfg(test)]

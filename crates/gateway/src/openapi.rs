@@ -6,10 +6,12 @@ use utoipa::{Modify, OpenApi};
 
 use crate::body::{
     AccessBody, DecidedBody, DetailBody, EntryBody, ErrorBody, LivekitBody, LobbyParticipantBody,
-    MessageBody, ParticipantsBody, RoomAccessBody, RoomBody, StatusBody, UserBody,
+    MessageBody, OAuthErrorBody, ParticipantsBody, RoomAccessBody, RoomBody, StatusBody, UserBody,
 };
+use crate::routes::invitations;
 use crate::routes::{
-    accesses, config, events, lobby, moderation, ops, recordings, rooms, users, webhooks,
+    accesses, config, creation_callback, events, lobby, moderation, ops, recordings, rooms, users,
+    webhooks,
 };
 use crate::session::routes as login;
 
@@ -79,6 +81,8 @@ impl Modify for Schemes {
         login::callback,
         login::logout,
         login::logout_post,
+        login::logout_callback,
+        login::backchannel_logout,
         config::config,
         users::list,
         users::me,
@@ -89,6 +93,7 @@ impl Modify for Schemes {
         rooms::replace,
         rooms::update,
         rooms::destroy,
+        creation_callback::take,
         lobby::request_entry,
         lobby::enter,
         lobby::enter_all,
@@ -100,6 +105,7 @@ impl Modify for Schemes {
         moderation::set_role,
         moderation::toggle_hand,
         moderation::rename,
+        invitations::invite,
         webhooks::receive,
         recordings::start,
         recordings::stop,
@@ -134,8 +140,11 @@ impl Modify for Schemes {
         StatusBody,
         DetailBody,
         ErrorBody,
+        OAuthErrorBody,
         recordings::RecordingBody,
         recordings::RecordingRoomBody,
+        creation_callback::CreationCallbackBody,
+        creation_callback::CallbackRoomBody,
     )),
     modifiers(&Schemes),
     tags(

@@ -19,7 +19,9 @@ use anteroom_domain::room::{
 };
 use anteroom_domain::user::MockUserRepository;
 use anteroom_domain::{Error, Ports, Settings, UseCases};
-use anteroom_memory::{MemoryEventBus, MemoryEventLedger, MemoryLobbyStore, MemoryRateLimiter};
+use anteroom_memory::{
+    MemoryCreationCallbacks, MemoryEventBus, MemoryEventLedger, MemoryLobbyStore, MemoryRateLimiter,
+};
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{Method, Request, StatusCode, header};
@@ -53,12 +55,14 @@ fn use_cases(mocks: Mocks) -> Arc<UseCases> {
         lobby: Arc::new(MemoryLobbyStore::new()),
         events: Arc::new(MemoryEventBus::new()),
         limiter: Arc::new(MemoryRateLimiter::new()),
+        creation_callbacks: Arc::new(MemoryCreationCallbacks::new()),
         ledger: Arc::new(MemoryEventLedger::new()),
         clock: Arc::new(SystemClock),
         recordings: Arc::new(MockRecordingRepository::new()),
         egress: Arc::new(MockRecordingEgress::new()),
         notifier: Arc::new(MockRecordingNotifier::new()),
         signer: Arc::new(MockObjectSigner::new()),
+        invitations: None,
     };
     Arc::new(UseCases::new(ports, Settings::default()))
 }
@@ -332,6 +336,29 @@ async fn request_entry_sets_the_participant_cookie() {
     for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
         assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
     }
+}
+
+#[tokio::test]
+async fn the_creation_callback_answers_like_the_reference() {
+    const PATH: &str = "/api/v1.0/rooms/creation-callback/";
+    let app = app(Mocks::default());
+    let (status, _, body) = send(
+        app.clone(),
+        request(Method::POST, PATH, Some(r#"{"callback_id": "unknown"}"#)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"status": "success", "room": {}}));
+    for (sent, message) in [
+        ("{}", "This field is required."),
+        (r#"{"callback_id": " "}"#, "This field may not be blank."),
+    ] {
+        let (status, _, body) = send(app.clone(), request(Method::POST, PATH, Some(sent))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{sent}");
+        assert_eq!(body, json!({"callback_id": [message]}), "{sent}");
+    }
+    let (status, _, _) = send(app, request(Method::GET, PATH, None)).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
 }
 
 #[tokio::test]

@@ -1,9 +1,12 @@
 //! `anteroom.v1.RoomService` over the room use cases.
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 
 use anteroom_domain::id::ParticipantId;
+use anteroom_domain::invitation::{InviteToRoom, Recipients};
 use anteroom_domain::room::{CreateRoom, RoomPatch, RoomRef};
+use anteroom_domain::user::Language;
 use anteroom_domain::{Error, UseCases};
 use anteroom_proto::v1 as pb;
 use anteroom_proto::v1::room_service_server::RoomService;
@@ -40,6 +43,24 @@ fn create_request(request: pb::CreateRoomRequest) -> Result<CreateRoom, Error> {
             .configuration
             .map(|c| configuration_from_pb(c, "configuration"))
             .transpose()?,
+        callback_id: request.callback_id,
+    })
+}
+
+fn invite_request(request: &pb::InviteToRoomRequest) -> Result<InviteToRoom, Error> {
+    let language = if request.language.is_empty() {
+        None
+    } else {
+        Some(
+            request
+                .language
+                .parse::<Language>()
+                .map_err(|e| e.at("language"))?,
+        )
+    };
+    Ok(InviteToRoom {
+        recipients: Recipients::parse(&request.emails)?,
+        language,
     })
 }
 
@@ -190,6 +211,23 @@ impl RoomService for RoomApi {
         }))
     }
 
+    async fn invite_to_room(
+        &self,
+        request: Request<pb::InviteToRoomRequest>,
+    ) -> Result<Response<pb::InviteToRoomResponse>, Status> {
+        let caller = caller_of(&self.use_cases, request.metadata()).await?;
+        caller.require_user().map_err(status_from)?;
+        let request = request.into_inner();
+        let room = bounded(&request.room, "room", MAX_REFERENCE_BYTES).map_err(status_from)?;
+        let invite = invite_request(&request).map_err(status_from)?;
+        self.use_cases
+            .invitations
+            .invite(&caller, &RoomRef::parse(room), invite)
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(pb::InviteToRoomResponse {}))
+    }
+
     async fn delete_room(
         &self,
         request: Request<pb::DeleteRoomRequest>,
@@ -203,5 +241,24 @@ impl RoomService for RoomApi {
             .await
             .map_err(status_from)?;
         Ok(Response::new(pb::DeleteRoomResponse {}))
+    }
+
+    async fn take_creation_callback(
+        &self,
+        request: Request<pb::TakeCreationCallbackRequest>,
+    ) -> Result<Response<pb::TakeCreationCallbackResponse>, Status> {
+        let caller = caller_of(&self.use_cases, request.metadata()).await?;
+        let client = request
+            .remote_addr()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |addr| addr.ip());
+        let slug = self
+            .use_cases
+            .creation_callbacks
+            .take(&caller, client, &request.into_inner().callback_id)
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(pb::TakeCreationCallbackResponse {
+            slug: slug.map(|s| s.as_str().to_owned()),
+        }))
     }
 }

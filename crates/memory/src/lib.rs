@@ -10,17 +10,21 @@
 //! - [`MemoryRateLimiter`]: request counts per key ([`anteroom_domain::lobby::RateLimiter`]);
 //! - [`MemoryEventLedger`]: the ids of handled webhooks
 //!   ([`anteroom_domain::webhook::EventLedger`]);
-//! - [`MemorySessionStore`]: browser sessions ([`anteroom_domain::session::SessionStore`]).
+//! - [`MemorySessionStore`]: browser sessions ([`anteroom_domain::session::SessionStore`]);
+//! - [`MemoryCreationCallbacks`]: new rooms' slugs left for the creation callback
+//!   ([`anteroom_domain::room::CreationCallbacks`]).
 //!
 //! Nothing here survives a restart, and nothing is shared between processes: these adapters
 //! are for a single replica. They never return [`anteroom_domain::Error::Unavailable`].
 
+mod creation_callbacks;
 mod events;
 mod ledger;
 mod lobby;
 mod rate;
 mod sessions;
 
+pub use creation_callbacks::MemoryCreationCallbacks;
 pub use events::MemoryEventBus;
 pub use ledger::MemoryEventLedger;
 pub use lobby::MemoryLobbyStore;

@@ -1,11 +1,13 @@
-//! An in-process [`SessionStore`]: sessions with their expiry, under one mutex.
+//! An in-process [`SessionStore`]: sessions with their expiry, under one mutex; ending a
+//! user's or a provider session's sessions scans them (a node holds few).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use anteroom_domain::Error;
-use anteroom_domain::session::{Session, SessionKey, SessionStore};
+use anteroom_domain::id::UserId;
+use anteroom_domain::session::{Session, SessionKey, SessionStore, UserSession};
 use async_trait::async_trait;
 
 /// How many sessions are kept before expired ones are swept.
@@ -27,6 +29,22 @@ impl MemorySessionStore {
         self.sessions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Removes the signed-in sessions `ends` selects (and every expired one); answers how
+    /// many live sessions it ended.
+    fn end_where(&self, ends: impl Fn(&UserSession) -> bool) -> u64 {
+        let now = Instant::now();
+        let mut ended = 0;
+        self.sessions().retain(|_, (session, expiry)| {
+            if *expiry <= now {
+                return false;
+            }
+            let end = matches!(session, Session::User(user) if ends(user));
+            ended += u64::from(end);
+            !end
+        });
+        ended
     }
 }
 
@@ -59,5 +77,13 @@ impl SessionStore for MemorySessionStore {
             .remove(key)
             .filter(|(_, expiry)| *expiry > Instant::now())
             .map(|(session, _)| session))
+    }
+
+    async fn end_user_sessions(&self, user: UserId) -> Result<u64, Error> {
+        Ok(self.end_where(|session| session.user == user))
+    }
+
+    async fn end_provider_session(&self, provider_session: &str) -> Result<u64, Error> {
+        Ok(self.end_where(|session| session.provider_session.as_deref() == Some(provider_session)))
     }
 }

@@ -1,12 +1,15 @@
-//! E-mails to recording owners through an SMTP relay, in the owner's language.
+//! The SMTP client both mails share, and the e-mails to recording owners, in the owner's
+//! language.
 
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
+use anteroom_domain::Error;
 use anteroom_domain::recording::OwnerEmail;
 use anteroom_domain::user::Language;
 use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::transport::smtp;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::retry::Attempt;
@@ -20,7 +23,7 @@ pub struct SmtpConfig {
     pub url: String,
     /// The sender (`Anteroom <noreply@example.org>`).
     pub from: String,
-    /// The timeout of one SMTP exchange.
+    /// The timeout of one SMTP exchange: connecting and sending one message.
     pub timeout: Duration,
 }
 
@@ -131,11 +134,48 @@ pub fn render(mail: &OwnerEmail) -> (String, String) {
     (t.subject.to_owned(), body)
 }
 
+/// Why a message was not delivered.
+#[derive(Debug)]
+pub(crate) enum DeliveryError {
+    /// The connection failed, or the relay answered with an error.
+    Smtp(smtp::Error),
+    /// The exchange took longer than the configured timeout.
+    TimedOut(Duration),
+}
+
+impl DeliveryError {
+    /// Whether the relay refused for good (a 5xx answer): trying again will not help.
+    pub(crate) fn is_permanent(&self) -> bool {
+        matches!(self, Self::Smtp(error) if error.is_permanent())
+    }
+}
+
+impl fmt::Display for DeliveryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Smtp(error) => error.fmt(f),
+            Self::TimedOut(timeout) => {
+                write!(f, "no answer within {} ms", timeout.as_millis())
+            }
+        }
+    }
+}
+
+impl std::error::Error for DeliveryError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Smtp(error) => Some(error),
+            Self::TimedOut(_) => None,
+        }
+    }
+}
+
 /// The SMTP client.
 #[derive(Clone)]
 pub(crate) struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,
     from: Mailbox,
+    timeout: Duration,
 }
 
 impl fmt::Debug for Mailer {
@@ -147,16 +187,49 @@ impl fmt::Debug for Mailer {
 }
 
 impl Mailer {
-    pub(crate) fn new(config: &SmtpConfig) -> Result<Self, String> {
-        let from = config
-            .from
-            .parse::<Mailbox>()
-            .map_err(|e| format!("the sender address is invalid: {e}"))?;
+    /// A client of the relay of `config`, whose settings live under `section`
+    /// (`recordings`, `invitations`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] on `<section>.smtp.from` for an unreadable sender, on
+    /// `<section>.smtp.url` for an unreadable relay URL.
+    pub(crate) fn new(config: &SmtpConfig, section: &str) -> Result<Self, Error> {
+        let from = config.from.parse::<Mailbox>().map_err(|e| {
+            Error::invalid(
+                format!("{section}.smtp.from"),
+                format!("the sender address is invalid: {e}"),
+            )
+        })?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&config.url)
-            .map_err(|e| format!("the SMTP relay URL is invalid: {e}"))?
+            .map_err(|e| {
+                Error::invalid(
+                    format!("{section}.smtp.url"),
+                    format!("the SMTP relay URL is invalid: {e}"),
+                )
+            })?
             .timeout(Some(config.timeout))
             .build();
-        Ok(Self { transport, from })
+        Ok(Self {
+            transport,
+            from,
+            timeout: config.timeout,
+        })
+    }
+
+    /// The configured sender.
+    pub(crate) fn sender(&self) -> &Mailbox {
+        &self.from
+    }
+
+    /// Sends one message over one connection, within the configured timeout (`lettre`'s own
+    /// timeout only bounds the connection, not a relay that stops answering).
+    pub(crate) async fn deliver(&self, message: Message) -> Result<(), DeliveryError> {
+        match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error)) => Err(DeliveryError::Smtp(error)),
+            Err(_) => Err(DeliveryError::TimedOut(self.timeout)),
+        }
     }
 
     /// One attempt at sending the mail.
@@ -176,8 +249,8 @@ impl Mailer {
             Ok(message) => message,
             Err(error) => return Attempt::Fail(format!("the mail cannot be built: {error}")),
         };
-        match self.transport.send(message).await {
-            Ok(_) => Attempt::Done(()),
+        match self.deliver(message).await {
+            Ok(()) => Attempt::Done(()),
             Err(error) if error.is_permanent() => {
                 Attempt::Fail(format!("the relay refused the mail: {error}"))
             }

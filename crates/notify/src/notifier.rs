@@ -48,16 +48,8 @@ impl Notifier {
         let mailer = config
             .smtp
             .as_ref()
-            .map(Mailer::new)
-            .transpose()
-            .map_err(|e| {
-                let field = if e.starts_with("the sender") {
-                    "recordings.smtp.from"
-                } else {
-                    "recordings.smtp.url"
-                };
-                Error::invalid(field, e)
-            })?;
+            .map(|smtp| Mailer::new(smtp, "recordings"))
+            .transpose()?;
         Ok(Self {
             summary,
             mailer,

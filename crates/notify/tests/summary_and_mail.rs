@@ -1,6 +1,6 @@
 //! The notifier against real local servers started by the tests: an HTTP summary service
-//! (axum) that records what it receives, and a minimal SMTP relay on a `TcpListener` that
-//! records the mails. No mock of any client.
+//! (axum) that records what it receives, and the testkit's minimal SMTP relay that records
+//! the mails. No mock of any client.
 
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
@@ -13,13 +13,13 @@ use anteroom_domain::recording::{
 };
 use anteroom_domain::user::Language;
 use anteroom_notify::{Notifier, NotifierConfig, RetryPolicy, SmtpConfig, SummaryConfig};
+use anteroom_testkit::TestSmtpRelay;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use chrono::{FixedOffset, TimeZone, Utc};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 // --- a summary service ---------------------------------------------------------------------
@@ -69,100 +69,6 @@ async fn summary_service(answers: Vec<(StatusCode, Value, Duration)>) -> (String
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
     (format!("http://{addr}/tasks/"), state)
-}
-
-// --- an SMTP relay -------------------------------------------------------------------------
-
-/// One mail the relay accepted.
-#[derive(Debug, Clone)]
-struct Mail {
-    from: String,
-    to: Vec<String>,
-    data: String,
-}
-
-/// How the relay answers `MAIL FROM` on each connection, in turn (the last one repeats).
-#[derive(Clone)]
-struct Relay {
-    mails: Arc<Mutex<Vec<Mail>>>,
-    mail_from_replies: Arc<Mutex<Vec<&'static str>>>,
-    connections: Arc<Mutex<u32>>,
-}
-
-async fn write(stream: &mut tokio::net::tcp::OwnedWriteHalf, line: &str) {
-    stream.write_all(line.as_bytes()).await.unwrap();
-    stream.write_all(b"\r\n").await.unwrap();
-}
-
-/// A minimal SMTP server: greeting, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
-async fn smtp_relay(mail_from_replies: Vec<&'static str>) -> (u16, Relay) {
-    let relay = Relay {
-        mails: Arc::default(),
-        mail_from_replies: Arc::new(Mutex::new(mail_from_replies)),
-        connections: Arc::default(),
-    };
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let shared = relay.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((socket, _)) = listener.accept().await else {
-                return;
-            };
-            let relay = shared.clone();
-            tokio::spawn(async move {
-                *relay.connections.lock().unwrap() += 1;
-                let (read, mut out) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write(&mut out, "220 relay.test ESMTP ready").await;
-                let mut from = String::new();
-                let mut to = Vec::new();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let upper = line.to_ascii_uppercase();
-                    if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                        write(&mut out, "250-relay.test").await;
-                        write(&mut out, "250 8BITMIME").await;
-                    } else if upper.starts_with("MAIL FROM:") {
-                        let reply = {
-                            let mut replies = relay.mail_from_replies.lock().unwrap();
-                            if replies.len() > 1 {
-                                replies.remove(0)
-                            } else {
-                                replies[0]
-                            }
-                        };
-                        from = line[10..].to_owned();
-                        write(&mut out, reply).await;
-                    } else if upper.starts_with("RCPT TO:") {
-                        to.push(line[8..].to_owned());
-                        write(&mut out, "250 OK").await;
-                    } else if upper == "DATA" {
-                        write(&mut out, "354 go ahead").await;
-                        let mut data = String::new();
-                        while let Ok(Some(line)) = lines.next_line().await {
-                            if line == "." {
-                                break;
-                            }
-                            data.push_str(&line);
-                            data.push('\n');
-                        }
-                        relay.mails.lock().unwrap().push(Mail {
-                            from: from.clone(),
-                            to: std::mem::take(&mut to),
-                            data,
-                        });
-                        write(&mut out, "250 queued").await;
-                    } else if upper == "QUIT" {
-                        write(&mut out, "221 bye").await;
-                        return;
-                    } else {
-                        write(&mut out, "250 OK").await;
-                    }
-                }
-            });
-        }
-    });
-    (port, relay)
 }
 
 // --- fixtures ------------------------------------------------------------------------------
@@ -354,13 +260,14 @@ async fn an_unreachable_or_unconfigured_service_is_a_failure() {
 
 #[tokio::test]
 async fn owners_get_a_mail_through_the_relay() {
-    let (port, relay) = smtp_relay(vec!["250 OK"]).await;
+    let relay = TestSmtpRelay::start();
+    let port = relay.port();
     let mail = owner_email("ana@example.org", Language::EnUs);
     let report = notifier(None, Some(smtp_config(port)))
         .notify(vec![Notification::OwnerEmail(mail)])
         .await;
     assert!(report.all_succeeded(), "{report:?}");
-    let mails = relay.mails.lock().unwrap().clone();
+    let mails = relay.mails();
     assert_eq!(mails.len(), 1);
     let received = &mails[0];
     assert_eq!(received.from, "<noreply@anteroom.test>");
@@ -391,7 +298,8 @@ async fn owners_get_a_mail_through_the_relay() {
 
 #[tokio::test]
 async fn mails_are_written_in_the_owners_language() {
-    let (port, relay) = smtp_relay(vec!["250 OK"]).await;
+    let relay = TestSmtpRelay::start();
+    let port = relay.port();
     let report = notifier(None, Some(smtp_config(port)))
         .notify(vec![
             Notification::OwnerEmail(owner_email("ana@example.org", Language::FrFr)),
@@ -400,7 +308,7 @@ async fn mails_are_written_in_the_owners_language() {
         ])
         .await;
     assert!(report.all_succeeded(), "{report:?}");
-    let mails = relay.mails.lock().unwrap().clone();
+    let mails = relay.mails();
     assert_eq!(mails.len(), 3);
     let of = |to: &str| {
         mails
@@ -425,7 +333,8 @@ async fn mails_are_written_in_the_owners_language() {
 
 #[tokio::test]
 async fn transient_relay_refusals_are_retried_and_permanent_ones_are_not() {
-    let (port, relay) = smtp_relay(vec!["451 try again later", "250 OK"]).await;
+    let relay = TestSmtpRelay::answering_mail_from(&["451 try again later", "250 OK"]);
+    let port = relay.port();
     let report = notifier(None, Some(smtp_config(port)))
         .notify(vec![Notification::OwnerEmail(owner_email(
             "ana@example.org",
@@ -433,10 +342,11 @@ async fn transient_relay_refusals_are_retried_and_permanent_ones_are_not() {
         ))])
         .await;
     assert!(report.all_succeeded(), "{report:?}");
-    assert_eq!(relay.mails.lock().unwrap().len(), 1);
-    assert_eq!(*relay.connections.lock().unwrap(), 2);
+    assert_eq!(relay.mails().len(), 1);
+    assert_eq!(relay.connections(), 2);
 
-    let (port, relay) = smtp_relay(vec!["550 no such sender"]).await;
+    let relay = TestSmtpRelay::answering_mail_from(&["550 no such sender"]);
+    let port = relay.port();
     let owner = owner_email("ana@example.org", Language::EnUs);
     let owner_id = owner.owner_id;
     let report = notifier(None, Some(smtp_config(port)))
@@ -448,8 +358,8 @@ async fn transient_relay_refusals_are_retried_and_permanent_ones_are_not() {
         NotificationTarget::Owner(owner_id)
     );
     assert!(report.failures[0].reason.contains("refused"), "{report:?}");
-    assert_eq!(*relay.connections.lock().unwrap(), 1);
-    assert!(relay.mails.lock().unwrap().is_empty());
+    assert_eq!(relay.connections(), 1);
+    assert!(relay.mails().is_empty());
 }
 
 #[tokio::test]
@@ -460,7 +370,8 @@ async fn a_batch_sends_everything_and_reports_each_failure() {
         Duration::ZERO,
     )])
     .await;
-    let (port, relay) = smtp_relay(vec!["250 OK"]).await;
+    let relay = TestSmtpRelay::start();
+    let port = relay.port();
     let broken = owner_email("not an address", Language::EnUs);
     let broken_id = broken.owner_id;
     let report = notifier(
@@ -479,7 +390,7 @@ async fn a_batch_sends_everything_and_reports_each_failure() {
         report.failures[0].target,
         NotificationTarget::Owner(broken_id)
     );
-    assert_eq!(relay.mails.lock().unwrap().len(), 1);
+    assert_eq!(relay.mails().len(), 1);
 }
 
 #[test]

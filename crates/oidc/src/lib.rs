@@ -6,9 +6,14 @@
 //! audience, and hands the identity claims to the domain. Keys are cached and refetched when a
 //! token names an unknown key id (at most once per [`OidcSettings::min_refresh_interval`]), so
 //! key rotation needs no restart.
+//!
+//! [`JwksLogoutVerifier`] implements the domain's
+//! [`LogoutTokenVerifier`](anteroom_domain::session::LogoutTokenVerifier) port with the same
+//! keys: the logout tokens the provider sends to the back-channel logout endpoint.
 
 mod claims;
 mod keys;
+mod logout;
 
 use std::time::Duration;
 
@@ -20,6 +25,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use claims::TokenClaims;
 use keys::KeyCache;
 pub use keys::KeySource;
+pub use logout::JwksLogoutVerifier;
 
 /// What the verifier checks tokens against.
 #[derive(Debug, Clone)]

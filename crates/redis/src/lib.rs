@@ -11,7 +11,9 @@
 //!   ([`anteroom_domain::lobby::RateLimiter`]);
 //! - [`RedisEventLedger`]: the ids of handled webhooks
 //!   ([`anteroom_domain::webhook::EventLedger`]);
-//! - [`RedisSessionStore`]: browser sessions ([`anteroom_domain::session::SessionStore`]).
+//! - [`RedisSessionStore`]: browser sessions ([`anteroom_domain::session::SessionStore`]);
+//! - [`RedisCreationCallbacks`]: new rooms' slugs left for the creation callback, taken once
+//!   (`GETDEL`) ([`anteroom_domain::room::CreationCallbacks`]).
 //!
 //! They all take a [`RedisPool`], built by [`connect`] from a [`RedisConfig`]. Every call is
 //! bounded by the configured timeout: when Redis cannot be reached, calls fail fast with
@@ -35,6 +37,7 @@
 //! # }
 //! ```
 
+mod creation_callbacks;
 mod events;
 mod ledger;
 mod lobby;
@@ -42,6 +45,7 @@ mod pool;
 mod rate;
 mod sessions;
 
+pub use creation_callbacks::RedisCreationCallbacks;
 pub use events::RedisEventBus;
 pub use ledger::RedisEventLedger;
 pub use lobby::RedisLobbyStore;

@@ -1,5 +1,5 @@
-//! The port contracts (lobby store, event bus, rate limiter, event ledger, session store),
-//! run against the Redis adapters on a throwaway `redis-server` (one for the whole binary;
+//! The port contracts (lobby store, event bus, rate limiter, event ledger, session store,
+//! creation callbacks), run against the Redis adapters on a throwaway `redis-server` (one for the whole binary;
 //! cases use random rooms and keys).
 
 mod common;
@@ -7,7 +7,8 @@ mod common;
 use std::sync::Arc;
 
 use anteroom_redis::{
-    RedisEventBus, RedisEventLedger, RedisLobbyStore, RedisRateLimiter, RedisSessionStore,
+    RedisCreationCallbacks, RedisEventBus, RedisEventLedger, RedisLobbyStore, RedisRateLimiter,
+    RedisSessionStore,
 };
 use anteroom_testkit::contract::events::Buses;
 
@@ -80,5 +81,16 @@ mod sessions {
             return;
         };
         Arc::new(RedisSessionStore::new(pool))
+    });
+}
+
+mod creation_callbacks {
+    use super::*;
+
+    anteroom_testkit::creation_callbacks_contract_tests!({
+        let Some(pool) = common::pool().await else {
+            return;
+        };
+        Arc::new(RedisCreationCallbacks::new(pool))
     });
 }

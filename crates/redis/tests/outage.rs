@@ -11,10 +11,11 @@ use anteroom_domain::id::{RoomId, UserId};
 use anteroom_domain::lobby::{
     EntryDecision, EventBus, LobbyEvent, LobbyStore, RateLimit, RateLimiter,
 };
+use anteroom_domain::room::{CallbackId, CreationCallbacks, Slug};
 use anteroom_domain::webhook::EventLedger;
 use anteroom_redis::{
-    RedisConfig, RedisEventBus, RedisEventLedger, RedisLobbyStore, RedisPool, RedisRateLimiter,
-    connect,
+    RedisConfig, RedisCreationCallbacks, RedisEventBus, RedisEventLedger, RedisLobbyStore,
+    RedisPool, RedisRateLimiter, connect,
 };
 use anteroom_testkit::TestRedis;
 use anteroom_testkit::contract::lobby::{new_entry, now_ms, stable_lifetimes};
@@ -45,6 +46,7 @@ struct Adapters {
     bus: Arc<dyn EventBus>,
     limiter: Arc<dyn RateLimiter>,
     ledger: Arc<dyn EventLedger>,
+    callbacks: Arc<dyn CreationCallbacks>,
 }
 
 impl Adapters {
@@ -54,6 +56,7 @@ impl Adapters {
             bus: Arc::new(RedisEventBus::new(pool.clone())),
             limiter: Arc::new(RedisRateLimiter::new(pool.clone())),
             ledger: Arc::new(RedisEventLedger::new(pool.clone())),
+            callbacks: Arc::new(RedisCreationCallbacks::new(pool.clone())),
             pool,
         }
     }
@@ -73,6 +76,8 @@ impl Adapters {
         let event = LobbyEvent::ParticipantWaiting(entry.clone());
         let key = format!("outage:{}", UserId::new());
         let (hit_key, seen_key) = (key.clone(), key.clone());
+        let callback = CallbackId::parse(&key).expect("a valid callback id");
+        let taken = callback.clone();
         vec![
             call("ping", self.pool.ping()),
             call("lobby.request", async move {
@@ -115,6 +120,13 @@ impl Adapters {
                 "ledger.seen",
                 async move { self.ledger.seen(&seen_key).await },
             ),
+            call("callbacks.put", async move {
+                let slug = Slug::from_stored("outage".to_owned());
+                self.callbacks.put(&callback, &slug, TIMEOUT).await
+            }),
+            call("callbacks.take", async move {
+                self.callbacks.take(&taken).await
+            }),
         ]
     }
 

@@ -4,11 +4,13 @@
 
 pub mod cli;
 mod database;
+pub mod invitations;
 pub mod recordings;
 mod serve;
 pub mod settings;
 mod shared_state;
 mod shutdown;
+mod smtp;
 mod telemetry;
 
 use cli::{Cli, Command};

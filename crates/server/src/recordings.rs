@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use anteroom_domain::recording::RecordingSettings;
 use anteroom_livekit::{S3Output, VideoEncoding};
-use anteroom_notify::{
-    Notifier, NotifierConfig, RetryPolicy, S3Config, S3Signer, SmtpConfig, SummaryConfig,
-};
+use anteroom_notify::{Notifier, NotifierConfig, RetryPolicy, S3Config, S3Signer, SummaryConfig};
 use anyhow::bail;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+
+use crate::smtp::SmtpSettings;
 
 /// `[recordings]`.
 #[derive(Debug, Deserialize)]
@@ -125,30 +125,6 @@ impl Default for SummarySettings {
     }
 }
 
-/// `[recordings.smtp]`.
-#[derive(Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SmtpSettings {
-    /// The relay (`URL`): `smtp://host:25`, `smtp://host:587?tls=required` (STARTTLS),
-    /// `smtps://user:password@host:465`; unset: owners are not mailed (recordings stay
-    /// `saved`).
-    pub url: Option<SecretString>,
-    /// The sender (`FROM`).
-    pub from: String,
-    /// The timeout of one SMTP exchange, in seconds (`TIMEOUT_SECS`).
-    pub timeout_secs: u64,
-}
-
-impl Default for SmtpSettings {
-    fn default() -> Self {
-        Self {
-            url: None,
-            from: "Anteroom <noreply@localhost>".to_owned(),
-            timeout_secs: 10,
-        }
-    }
-}
-
 fn is_http(url: &str) -> bool {
     url.starts_with("http://") || url.starts_with("https://")
 }
@@ -209,17 +185,10 @@ impl RecordingsSettings {
                 );
             }
         }
-        if let Some(url) = &self.smtp.url {
-            let url = url.expose_secret();
-            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
-                bail!(
-                    "recordings.smtp.url (ANTEROOM__RECORDINGS__SMTP__URL) must start with smtp:// or smtps://"
-                );
-            }
-        }
-        if self.summary.timeout_secs == 0 || self.smtp.timeout_secs == 0 {
+        self.smtp.validate("recordings")?;
+        if self.summary.timeout_secs == 0 {
             bail!(
-                "recordings.summary.timeout_secs and recordings.smtp.timeout_secs (ANTEROOM__RECORDINGS__…__TIMEOUT_SECS) must be positive"
+                "recordings.summary.timeout_secs (ANTEROOM__RECORDINGS__SUMMARY__TIMEOUT_SECS) must be positive"
             );
         }
         if self.notify_attempts == 0 || self.notify_deadline_secs == 0 {
@@ -261,14 +230,9 @@ impl RecordingsSettings {
             }),
             _ => None,
         };
-        let smtp = self.smtp.url.as_ref().map(|url| SmtpConfig {
-            url: url.expose_secret().to_owned(),
-            from: self.smtp.from.clone(),
-            timeout: Duration::from_secs(self.smtp.timeout_secs),
-        });
         Notifier::new(NotifierConfig {
             summary,
-            smtp,
+            smtp: self.smtp.config(),
             retry: RetryPolicy {
                 attempts: self.notify_attempts,
                 first_delay: Duration::from_millis(500),

@@ -5,14 +5,17 @@ use std::time::Duration;
 
 use anteroom_domain::auth::BearerVerifier;
 use anteroom_domain::clock::SystemClock;
+use anteroom_domain::lobby::RateLimiter;
 use anteroom_domain::lobby::{LobbyLifetimes, RateLimit};
 use anteroom_domain::media::JoinSettings;
-use anteroom_domain::room::RoomSettings;
-use anteroom_domain::session::SessionStore;
+use anteroom_domain::room::{CreationCallbackSettings, RoomSettings};
+use anteroom_domain::session::{BackChannelLogout, SessionStore};
+use anteroom_domain::user::UserRepository;
+use anteroom_domain::webhook::EventLedger;
 use anteroom_domain::webhook::RoomFilter;
 use anteroom_domain::{Ports, Settings as DomainSettings, UseCases};
 use anteroom_livekit::{LivekitConfig, LivekitServer, LivekitTokens, LivekitWebhooks};
-use anteroom_oidc::JwksVerifier;
+use anteroom_oidc::{JwksLogoutVerifier, JwksVerifier};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
@@ -30,9 +33,9 @@ use crate::{database, shared_state, shutdown};
 /// When a dependency or a listener cannot be set up, or a server fails.
 pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
     let signal = shutdown::on_signal()?;
-    let (use_cases, sessions) = compose(&settings).await?;
+    let (use_cases, login_ports) = compose(&settings).await?;
     let use_cases = Arc::new(use_cases);
-    let gateway = gateway_settings(&settings, sessions)?;
+    let gateway = gateway_settings(&settings, login_ports)?;
     let streams = gateway.shutdown.clone();
     let http_routes = anteroom_gateway::router(use_cases.clone(), gateway);
     let (routes, health) =
@@ -92,15 +95,32 @@ pub(crate) async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// The browser login flow, when an issuer and a client id are configured.
+/// The ports the browser login uses besides the use cases'.
+struct LoginPorts {
+    sessions: Arc<dyn SessionStore>,
+    users: Arc<dyn UserRepository>,
+    limiter: Arc<dyn RateLimiter>,
+    ledger: Arc<dyn EventLedger>,
+}
+
 fn login_settings(
     settings: &Settings,
-    sessions: Arc<dyn SessionStore>,
+    ports: LoginPorts,
 ) -> anyhow::Result<Option<anteroom_gateway::LoginSettings>> {
     let oidc = &settings.auth.oidc;
     let (Some(issuer), Some(client_id)) = (&oidc.issuer, &oidc.client_id) else {
         tracing::info!("browser login off: set auth.oidc.issuer and auth.oidc.client_id");
         return Ok(None);
     };
+    let keys = anteroom_oidc::OidcSettings::new(issuer.clone(), oidc.jwks_url.clone(), None);
+    let logout_tokens =
+        JwksLogoutVerifier::new(&keys, client_id).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let back_channel = BackChannelLogout::new(
+        Arc::new(logout_tokens),
+        ports.sessions.clone(),
+        ports.users,
+        ports.ledger,
+    );
     Ok(Some(anteroom_gateway::LoginSettings {
         issuer: issuer.clone(),
         client_id: client_id.clone(),
@@ -111,20 +131,28 @@ fn login_settings(
         redirect_url: settings.login_redirect_url()?,
         allowed_return_origins: settings.return_to_allowed_origins()?,
         post_logout_redirect_url: oidc.post_logout_redirect_url.clone(),
+        logout_redirect_url: oidc.logout_redirect_url.clone(),
         session_lifetime: Duration::from_secs(oidc.session_lifetime_secs),
         fallback_to_email: oidc.fallback_to_email,
-        store: sessions,
+        store: ports.sessions,
+        limiter: ports.limiter,
+        login_rate: RateLimit {
+            limit: oidc.login_rate_limit,
+            window: Duration::from_secs(oidc.login_rate_window_secs),
+        },
+        back_channel,
     }))
 }
 
 /// The REST gateway's settings.
 fn gateway_settings(
     settings: &Settings,
-    sessions: Arc<dyn SessionStore>,
+    login_ports: LoginPorts,
 ) -> anyhow::Result<anteroom_gateway::GatewaySettings> {
     Ok(anteroom_gateway::GatewaySettings {
         secure_cookies: settings.http.secure_cookies,
-        login: login_settings(settings, sessions)?,
+        trusted_proxies: settings.http.trusted_proxies,
+        login: login_settings(settings, login_ports)?,
         cors_allowed_origins: settings.cors_allowed_origins()?,
         max_body_bytes: settings.http.max_body_bytes,
         request_timeout: Duration::from_secs(settings.http.request_timeout_secs),
@@ -201,8 +229,19 @@ fn lobby_settings(settings: &Settings) -> anteroom_domain::lobby::LobbySettings 
     }
 }
 
-/// Wires every adapter to the use cases; also gives the browser session store.
-async fn compose(settings: &Settings) -> anyhow::Result<(UseCases, Arc<dyn SessionStore>)> {
+fn creation_callback_settings(settings: &Settings) -> CreationCallbackSettings {
+    let rooms = &settings.rooms;
+    CreationCallbackSettings {
+        ttl: Duration::from_secs(rooms.creation_callback_ttl_secs),
+        rate: RateLimit {
+            limit: rooms.creation_callback_rate_limit,
+            window: Duration::from_secs(rooms.creation_callback_rate_window_secs),
+        },
+    }
+}
+
+/// Wires every adapter to the use cases; also gives the ports of the browser login.
+async fn compose(settings: &Settings) -> anyhow::Result<(UseCases, LoginPorts)> {
     let store = Arc::new(database::connect(&settings.database).await?);
     store
         .migrate()
@@ -214,7 +253,12 @@ async fn compose(settings: &Settings) -> anyhow::Result<(UseCases, Arc<dyn Sessi
     );
     let tokens = Arc::new(LivekitTokens::new(&livekit));
     let shared = shared_state::build(&settings.redis).await?;
-    let sessions = shared.sessions.clone();
+    let login_ports = LoginPorts {
+        sessions: shared.sessions.clone(),
+        users: store.clone(),
+        limiter: shared.limiter.clone(),
+        ledger: shared.ledger.clone(),
+    };
     let ports = Ports {
         rooms: store.clone(),
         accesses: store.clone(),
@@ -223,6 +267,7 @@ async fn compose(settings: &Settings) -> anyhow::Result<(UseCases, Arc<dyn Sessi
         egress: media.clone(),
         notifier: Arc::new(settings.recordings.notifier()?),
         signer: Arc::new(settings.recordings.signer()),
+        invitations: settings.invitations.mailer()?,
         verifier: bearer_verifier(settings)?,
         media,
         tokens: tokens.clone(),
@@ -231,6 +276,7 @@ async fn compose(settings: &Settings) -> anyhow::Result<(UseCases, Arc<dyn Sessi
         lobby: shared.lobby,
         events: shared.events,
         limiter: shared.limiter,
+        creation_callbacks: shared.creation_callbacks,
         ledger: shared.ledger,
         clock: Arc::new(SystemClock),
     };
@@ -241,6 +287,7 @@ async fn compose(settings: &Settings) -> anyhow::Result<(UseCases, Arc<dyn Sessi
                 token_ttl: Duration::from_secs(settings.livekit.token_ttl_secs),
                 authenticated_can_edit_name: settings.rooms.authenticated_can_edit_name,
             },
+            creation_callback: creation_callback_settings(settings),
         },
         lobby: lobby_settings(settings),
         webhook_room_filter: settings
@@ -248,5 +295,5 @@ async fn compose(settings: &Settings) -> anyhow::Result<(UseCases, Arc<dyn Sessi
             .map(|regex| Arc::new(RegexRoomFilter(regex)) as Arc<dyn RoomFilter>),
         recordings: settings.recordings.domain(),
     };
-    Ok((UseCases::new(ports, domain), sessions))
+    Ok((UseCases::new(ports, domain), login_ports))
 }

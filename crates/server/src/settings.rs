@@ -9,7 +9,9 @@ use anyhow::{Context, bail};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+pub use crate::invitations::InvitationsSettings;
 pub use crate::recordings::RecordingsSettings;
+pub use crate::smtp::SmtpSettings;
 
 /// Every setting.
 #[derive(Debug, Default, Deserialize)]
@@ -37,6 +39,8 @@ pub struct Settings {
     pub shutdown: ShutdownSettings,
     /// Recordings.
     pub recordings: RecordingsSettings,
+    /// E-mail invitations to rooms.
+    pub invitations: InvitationsSettings,
 }
 
 /// `[database]`.
@@ -115,6 +119,9 @@ pub struct HttpSettings {
     /// Whether the cookies the gateway sets carry `Secure` (turn off only for plain-http
     /// development on localhost).
     pub secure_cookies: bool,
+    /// How many reverse proxies in front of the gateway append to `X-Forwarded-For`; 0 (the
+    /// default) keys per-client throttles on the TCP peer and ignores the header.
+    pub trusted_proxies: usize,
 }
 
 impl Default for HttpSettings {
@@ -125,6 +132,7 @@ impl Default for HttpSettings {
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             secure_cookies: true,
+            trusted_proxies: 0,
         }
     }
 }
@@ -190,13 +198,20 @@ pub struct OidcSettings {
     /// CORS origins are allowed too).
     pub return_to_allowed_origins: String,
     /// Where the provider sends browsers after logout (registered there); also where logout
-    /// goes when the provider has no end-session endpoint (else `/`).
+    /// goes when the provider has no end-session endpoint; unset → the gateway's
+    /// `.../api/v1.0/logout-callback/` next to the redirect URL.
     pub post_logout_redirect_url: Option<String>,
+    /// Where `logout-callback/` sends browsers: a path of this site or an http(s) URL.
+    pub logout_redirect_url: String,
     /// How long a browser session lasts, in seconds.
     pub session_lifetime_secs: u64,
     /// Whether a login whose subject is unknown takes the one user with the same e-mail
     /// (ignoring case; several such users refuse the login).
     pub fallback_to_email: bool,
+    /// How many logins one client address may start per window (`authenticate/`).
+    pub login_rate_limit: u32,
+    /// The window of `login_rate_limit`, in seconds.
+    pub login_rate_window_secs: u64,
 }
 
 impl Default for OidcSettings {
@@ -210,8 +225,11 @@ impl Default for OidcSettings {
             redirect_url: None,
             return_to_allowed_origins: String::new(),
             post_logout_redirect_url: None,
+            logout_redirect_url: "/".to_owned(),
             session_lifetime_secs: 12 * 3600,
             fallback_to_email: false,
+            login_rate_limit: 30,
+            login_rate_window_secs: 60,
         }
     }
 }
@@ -224,6 +242,12 @@ pub struct RoomsSettings {
     pub default_access_level: String,
     /// Whether authenticated users may choose their display name in meetings.
     pub authenticated_can_edit_name: bool,
+    /// How long a new room's slug waits for the creation callback, in seconds.
+    pub creation_callback_ttl_secs: u64,
+    /// How many creation callback requests one anonymous client address may make per window.
+    pub creation_callback_rate_limit: u32,
+    /// The creation callback rate limit's window, in seconds.
+    pub creation_callback_rate_window_secs: u64,
 }
 
 impl Default for RoomsSettings {
@@ -231,6 +255,9 @@ impl Default for RoomsSettings {
         Self {
             default_access_level: "public".to_owned(),
             authenticated_can_edit_name: false,
+            creation_callback_ttl_secs: 600,
+            creation_callback_rate_limit: 600,
+            creation_callback_rate_window_secs: 60,
         }
     }
 }
@@ -324,6 +351,7 @@ impl Settings {
 
     fn validate(&self) -> anyhow::Result<()> {
         self.recordings.validate()?;
+        self.invitations.validate()?;
         let url = self.database.url.expose_secret();
         if !(url.starts_with("sqlite:")
             || url.starts_with("postgres://")
@@ -356,6 +384,7 @@ impl Settings {
             );
         }
         self.default_access_level()?;
+        self.validate_creation_callback()?;
         if !(self.livekit.url.starts_with("ws://") || self.livekit.url.starts_with("wss://")) {
             bail!("livekit.url (ANTEROOM__LIVEKIT__URL) must start with ws:// or wss://");
         }
@@ -449,6 +478,22 @@ impl Settings {
             .collect()
     }
 
+    fn validate_creation_callback(&self) -> anyhow::Result<()> {
+        let rooms = &self.rooms;
+        if rooms.creation_callback_ttl_secs == 0 {
+            bail!(
+                "rooms.creation_callback_ttl_secs (ANTEROOM__ROOMS__CREATION_CALLBACK_TTL_SECS) must be positive"
+            );
+        }
+        if rooms.creation_callback_rate_limit == 0 || rooms.creation_callback_rate_window_secs == 0
+        {
+            bail!(
+                "rooms.creation_callback_rate_limit and rooms.creation_callback_rate_window_secs (ANTEROOM__ROOMS__CREATION_CALLBACK_RATE_LIMIT, __CREATION_CALLBACK_RATE_WINDOW_SECS) must be positive"
+            );
+        }
+        Ok(())
+    }
+
     fn validate_login(&self) -> anyhow::Result<()> {
         let oidc = &self.auth.oidc;
         if oidc.client_id.is_some() && oidc.issuer.is_none() {
@@ -466,6 +511,17 @@ impl Settings {
         {
             bail!(
                 "auth.oidc.post_logout_redirect_url (ANTEROOM__AUTH__OIDC__POST_LOGOUT_REDIRECT_URL) must be an http(s) URL"
+            );
+        }
+        let after = &oidc.logout_redirect_url;
+        if !((after.starts_with('/') && !after.starts_with("//")) || is_http_url(after)) {
+            bail!(
+                "auth.oidc.logout_redirect_url (ANTEROOM__AUTH__OIDC__LOGOUT_REDIRECT_URL) must be a path (/...) or an http(s) URL"
+            );
+        }
+        if oidc.login_rate_limit == 0 || oidc.login_rate_window_secs == 0 {
+            bail!(
+                "auth.oidc.login_rate_limit and auth.oidc.login_rate_window_secs (ANTEROOM__AUTH__OIDC__LOGIN_RATE_LIMIT, __LOGIN_RATE_WINDOW_SECS) must be positive"
             );
         }
         Ok(())
@@ -578,6 +634,9 @@ mod tests {
             settings.default_access_level().unwrap(),
             AccessLevel::Public
         );
+        assert_eq!(settings.rooms.creation_callback_ttl_secs, 600);
+        assert_eq!(settings.rooms.creation_callback_rate_limit, 600);
+        assert_eq!(settings.rooms.creation_callback_rate_window_secs, 60);
     }
 
     #[test]
@@ -620,6 +679,18 @@ mod tests {
                 "livekit.webhook_room_filter",
             ),
             ("[livekit]\napi_url = \"ws://x\"\n", "livekit.api_url"),
+            (
+                "[rooms]\ncreation_callback_ttl_secs = 0\n",
+                "rooms.creation_callback_ttl_secs",
+            ),
+            (
+                "[rooms]\ncreation_callback_rate_limit = 0\n",
+                "rooms.creation_callback_rate_limit",
+            ),
+            (
+                "[rooms]\ncreation_callback_rate_window_secs = 0\n",
+                "rooms.creation_callback_rate_window_secs",
+            ),
         ] {
             let error = format!("{:#}", from_toml(toml).unwrap_err());
             assert!(error.contains(key), "{error} should name {key}");
@@ -661,6 +732,14 @@ mod tests {
             (
                 "[auth.oidc]\npost_logout_redirect_url = \"nowhere\"\n",
                 "auth.oidc.post_logout_redirect_url",
+            ),
+            (
+                "[auth.oidc]\nlogout_redirect_url = \"//evil.example\"\n",
+                "auth.oidc.logout_redirect_url",
+            ),
+            (
+                "[auth.oidc]\nlogin_rate_limit = 0\n",
+                "auth.oidc.login_rate_limit",
             ),
         ] {
             let error = format!("{:#}", from_toml(toml).unwrap_err());

@@ -1,19 +1,21 @@
 //! The state replicas share — lobby entries, lobby events, rate limits, handled webhook ids,
-//! browser sessions — in Redis when `redis.url` is set, otherwise in process (the embedded
+//! browser sessions, creation callback slugs — in Redis when `redis.url` is set, otherwise in process (the embedded
 //! default, one node).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anteroom_domain::lobby::{EventBus, LobbyStore, RateLimiter};
+use anteroom_domain::room::CreationCallbacks;
 use anteroom_domain::session::SessionStore;
 use anteroom_domain::webhook::EventLedger;
 use anteroom_memory::{
-    MemoryEventBus, MemoryEventLedger, MemoryLobbyStore, MemoryRateLimiter, MemorySessionStore,
+    MemoryCreationCallbacks, MemoryEventBus, MemoryEventLedger, MemoryLobbyStore,
+    MemoryRateLimiter, MemorySessionStore,
 };
 use anteroom_redis::{
-    RedisConfig, RedisEventBus, RedisEventLedger, RedisLobbyStore, RedisPool, RedisRateLimiter,
-    RedisSessionStore,
+    RedisConfig, RedisCreationCallbacks, RedisEventBus, RedisEventLedger, RedisLobbyStore,
+    RedisPool, RedisRateLimiter, RedisSessionStore,
 };
 use secrecy::ExposeSecret;
 
@@ -26,6 +28,7 @@ pub(crate) struct SharedState {
     pub(crate) limiter: Arc<dyn RateLimiter>,
     pub(crate) ledger: Arc<dyn EventLedger>,
     pub(crate) sessions: Arc<dyn SessionStore>,
+    pub(crate) creation_callbacks: Arc<dyn CreationCallbacks>,
 }
 
 /// Builds the shared-state adapters. A Redis that is down at start is not fatal: the calls
@@ -43,6 +46,7 @@ pub(crate) async fn build(settings: &RedisSettings) -> anyhow::Result<SharedStat
             limiter: Arc::new(MemoryRateLimiter::new()),
             ledger: Arc::new(MemoryEventLedger::new()),
             sessions: Arc::new(MemorySessionStore::new()),
+            creation_callbacks: Arc::new(MemoryCreationCallbacks::new()),
         });
     };
     let config = RedisConfig {
@@ -62,6 +66,7 @@ pub(crate) async fn build(settings: &RedisSettings) -> anyhow::Result<SharedStat
         events: Arc::new(RedisEventBus::new(pool.clone())),
         limiter: Arc::new(RedisRateLimiter::new(pool.clone())),
         ledger: Arc::new(RedisEventLedger::new(pool.clone())),
-        sessions: Arc::new(RedisSessionStore::new(pool)),
+        sessions: Arc::new(RedisSessionStore::new(pool.clone())),
+        creation_callbacks: Arc::new(RedisCreationCallbacks::new(pool)),
     })
 }

@@ -10,6 +10,8 @@
 //! - [`oidc`]: a test OIDC issuer with embedded test-only RSA and EC keys, a
 //!   JWKS file, and helpers that mint RS256/ES256 bearer tokens
 //!   ([`TestIssuer`], [`TokenClaims`]).
+//! - [`smtp`]: a minimal SMTP relay on a loopback port that keeps the mails
+//!   it accepts ([`TestSmtpRelay`]).
 //! - [`contract`]: port contract suites that every adapter runs, e.g. the
 //!   lobby store's ([`lobby_contract_tests!`]).
 //!
@@ -27,6 +29,7 @@ pub mod contract;
 pub mod oidc;
 pub mod postgres;
 pub mod redis;
+pub mod smtp;
 
 mod availability;
 mod process;
@@ -34,3 +37,4 @@ mod process;
 pub use oidc::{Alg, TestIssuer, TokenClaims};
 pub use postgres::{TestPostgres, shared_postgres};
 pub use redis::{TestRedis, redis_available};
+pub use smtp::{ReceivedMail, TestSmtpRelay};

@@ -1,8 +1,10 @@
-//! The room repository port.
+//! The room ports: the repository, and the read-once store of the creation callback.
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{Room, RoomCursor};
+use super::{CallbackId, Room, RoomCursor, Slug};
 use crate::Error;
 use crate::access::{ResourceAccess, Role};
 use crate::id::{RoomId, UserId};
@@ -66,4 +68,25 @@ pub trait RoomRepository: Send + Sync {
     /// - [`Error::NotFound`] when the room does not exist;
     /// - [`Error::Unavailable`] when the store cannot be reached.
     async fn delete(&self, id: RoomId) -> Result<(), Error>;
+}
+
+/// Keeps the slug of a new room under the creation callback id its creator chose, for a
+/// limited time, until someone takes it; shared by every replica.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait CreationCallbacks: Send + Sync {
+    /// Stores `slug` under `id` for `ttl`, replacing what `id` held (slug and lifetime).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Unavailable`] when the store cannot be reached (nothing is stored).
+    async fn put(&self, id: &CallbackId, slug: &Slug, ttl: Duration) -> Result<(), Error>;
+
+    /// Reads and deletes the slug stored under `id`, atomically: of concurrent takers exactly
+    /// one gets it. `None` when nothing is stored under `id`, it expired, or it was taken.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Unavailable`] when the store cannot be reached (nothing is deleted).
+    async fn take(&self, id: &CallbackId) -> Result<Option<Slug>, Error>;
 }

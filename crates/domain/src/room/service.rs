@@ -1,10 +1,12 @@
 //! Room use cases: create, read, list, update and delete, with the permission matrix applied.
+//! Creation leaves the slug for the creation callback when asked (see
+//! [`CreationCallbackService`]).
 
 use std::sync::Arc;
 
 use super::{
-    AccessLevel, Room, RoomConfiguration, RoomCursor, RoomName, RoomRef, RoomRepository, RoomView,
-    Slug,
+    AccessLevel, CallbackId, CreationCallbackService, CreationCallbackSettings, Room,
+    RoomConfiguration, RoomCursor, RoomName, RoomRef, RoomRepository, RoomView, Slug,
 };
 use crate::access::{AccessRepository, AccessWithUser, ResourceAccess, Role};
 use crate::clock::Clock;
@@ -25,6 +27,8 @@ pub struct RoomSettings {
     pub default_access_level: AccessLevel,
     /// How join tokens are made.
     pub join: JoinSettings,
+    /// The creation callback's lifetime and rate limit.
+    pub creation_callback: CreationCallbackSettings,
 }
 
 impl Default for RoomSettings {
@@ -32,6 +36,7 @@ impl Default for RoomSettings {
         Self {
             default_access_level: AccessLevel::Public,
             join: JoinSettings::default(),
+            creation_callback: CreationCallbackSettings::default(),
         }
     }
 }
@@ -54,6 +59,9 @@ pub struct CreateRoom {
     pub access_level: Option<AccessLevel>,
     /// The configuration; absent or empty → the creator's default configuration.
     pub configuration: Option<RoomConfiguration>,
+    /// A creation callback id: the new room's slug is left under it for the creation
+    /// callback; absent or empty → none.
+    pub callback_id: Option<String>,
 }
 
 /// The changes a caller asks for on a room; `None` leaves a field as it is.
@@ -91,6 +99,7 @@ pub struct RoomService {
     rooms: Arc<dyn RoomRepository>,
     accesses: Arc<dyn AccessRepository>,
     media: RoomMedia,
+    callbacks: CreationCallbackService,
     clock: Arc<dyn Clock>,
     settings: RoomSettings,
 }
@@ -101,6 +110,7 @@ impl RoomService {
         rooms: Arc<dyn RoomRepository>,
         accesses: Arc<dyn AccessRepository>,
         media: RoomMedia,
+        callbacks: CreationCallbackService,
         clock: Arc<dyn Clock>,
         settings: RoomSettings,
     ) -> Self {
@@ -108,6 +118,7 @@ impl RoomService {
             rooms,
             accesses,
             media,
+            callbacks,
             clock,
             settings,
         }
@@ -162,16 +173,24 @@ impl RoomService {
         }
     }
 
-    /// Creates a room owned by the caller.
+    /// Creates a room owned by the caller; with a callback id, then leaves the room's slug
+    /// under it for the creation callback.
+    ///
+    /// Creation and the callback note are two stores, so they are written one after the
+    /// other: when the note cannot be left, the room just created is deleted again and the
+    /// failure returned, so that nothing is half done and the same request can be retried (a
+    /// room that cannot be deleted either is logged).
     ///
     /// # Errors
     ///
-    /// [`Error::Unauthenticated`] for anonymous callers; [`Error::Invalid`] on `name` or `slug`;
-    /// [`Error::AlreadyExists`] on `slug`; [`Error::Unavailable`].
+    /// [`Error::Unauthenticated`] for anonymous callers; [`Error::Invalid`] on `name`, `slug`
+    /// or `callback_id`; [`Error::AlreadyExists`] on `slug`; [`Error::Unavailable`] (database,
+    /// or the creation callback store: then no room is left).
     #[tracing::instrument(skip_all)]
     pub async fn create(&self, caller: &Caller, request: CreateRoom) -> Result<RoomView, Error> {
         authorize(RoomAction::Create, caller.is_authenticated(), None)?;
         let user = caller.require_user()?;
+        let callback = CreationCallbackService::requested(request.callback_id.as_deref())?;
         let access_level = request
             .access_level
             .or(user.default_room_access_level)
@@ -224,6 +243,9 @@ impl RoomService {
             match self.rooms.insert(&room, &owner).await {
                 Ok(()) => {
                     tracing::info!(room_id = %room.id, "room created");
+                    if let Some(callback) = &callback {
+                        self.leave_callback(callback, &room).await?;
+                    }
                     let accesses = vec![AccessWithUser {
                         access: owner,
                         user: user.clone(),
@@ -240,6 +262,23 @@ impl RoomService {
             }
         }
         Err(last_error.unwrap_or_else(|| Error::internal("no slug attempt was made")))
+    }
+
+    /// Leaves the slug of the room just created under `callback`; on failure, deletes the
+    /// room again and returns the failure.
+    async fn leave_callback(&self, callback: &CallbackId, room: &Room) -> Result<(), Error> {
+        let Err(error) = self.callbacks.remember(callback, &room.slug).await else {
+            return Ok(());
+        };
+        match self.rooms.delete(room.id).await {
+            Ok(()) => {
+                tracing::warn!(room_id = %room.id, error = %error, "creation callback not stored: room deleted again");
+            }
+            Err(undo) => {
+                tracing::error!(room_id = %room.id, error = %error, undo = %undo, "creation callback not stored, and the room could not be deleted again");
+            }
+        }
+        Err(error)
     }
 
     /// Reads a room as the caller sees it (accesses only for its administrators and owners).

@@ -2,7 +2,9 @@
 
 pub(crate) mod accesses;
 pub(crate) mod config;
+pub(crate) mod creation_callback;
 pub(crate) mod events;
+pub(crate) mod invitations;
 pub(crate) mod lobby;
 pub(crate) mod moderation;
 pub(crate) mod ops;
@@ -29,6 +31,8 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1.0/callback/"),
     ("get", "/api/v1.0/logout/"),
     ("post", "/api/v1.0/logout/"),
+    ("get", "/api/v1.0/logout-callback/"),
+    ("post", "/api/v1.0/backchannel-logout/"),
     ("get", "/api/v1.0/config/"),
     ("get", "/api/v1.0/users/"),
     ("get", "/api/v1.0/users/me/"),
@@ -51,7 +55,9 @@ pub(crate) const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1.0/rooms/{id}/update-participant-role/"),
     ("post", "/api/v1.0/rooms/{id}/toggle-hand/"),
     ("post", "/api/v1.0/rooms/{id}/rename/"),
+    ("post", "/api/v1.0/rooms/{id}/invite/"),
     ("post", "/api/v1.0/rooms/webhooks-livekit/"),
+    ("post", "/api/v1.0/rooms/creation-callback/"),
     ("post", "/api/v1.0/rooms/{id}/start-recording/"),
     ("post", "/api/v1.0/rooms/{id}/stop-recording/"),
     ("get", "/api/v1.0/recordings/"),
@@ -81,6 +87,11 @@ pub(crate) fn all(metrics: Arc<Metrics>) -> Router<AppState> {
         .route(
             "/api/v1.0/logout/",
             get(login::logout).post(login::logout_post),
+        )
+        .route("/api/v1.0/logout-callback/", get(login::logout_callback))
+        .route(
+            "/api/v1.0/backchannel-logout/",
+            post(login::backchannel_logout),
         )
         .route("/api/v1.0/config/", get(config::config))
         .route("/api/v1.0/users/", get(users::list))
@@ -127,6 +138,8 @@ pub(crate) fn all(metrics: Arc<Metrics>) -> Router<AppState> {
         )
         .route(&format!("{ROOM}/rename/"), post(moderation::rename))
         .route("/api/v1.0/rooms/webhooks-livekit/", post(webhooks::receive))
+        .route(creation_callback::PATH, post(creation_callback::take))
+        .route(&format!("{ROOM}/invite/"), post(invitations::invite))
         .route(&format!("{ROOM}/start-recording/"), post(recordings::start))
         .route(&format!("{ROOM}/stop-recording/"), post(recordings::stop))
         .route("/api/v1.0/recordings/", get(recordings::list))

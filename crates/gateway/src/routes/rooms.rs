@@ -15,6 +15,7 @@ use crate::body::{DetailBody, RoomBody};
 use crate::error::ApiError;
 use crate::extract::{JsonBody, PathParam, QueryParams, required};
 use crate::page::{PageQuery, Pager, Paginated, read_all};
+use crate::routes::creation_callback::callback_id_text;
 use crate::routes::users::present;
 
 /// `?username=`: the display name placed in the LiveKit token.
@@ -26,7 +27,7 @@ pub(crate) struct UsernameQuery {
 }
 
 /// The writable fields of a room; `id`, `slug`, `pin_code` are read-only and ignored, as
-/// every unknown key (`callback_id` included).
+/// every unknown key.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub(crate) struct RoomInput {
     /// 1 to 500 characters; on creation, absent → a random `abc-defg-hij` slug is the name.
@@ -42,6 +43,11 @@ pub(crate) struct RoomInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Object>)]
     configuration: Option<Value>,
+    /// On creation only (not a room field): the new room's slug is left under this id for
+    /// `POST /rooms/creation-callback/`; absent, `null` or empty → none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    callback_id: Option<Value>,
 }
 
 /// The parsed fields: name, access level, configuration (`None` = not sent).
@@ -150,15 +156,22 @@ pub(crate) async fn list(
 pub(crate) async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
-    JsonBody(input): JsonBody<RoomInput>,
+    JsonBody(mut input): JsonBody<RoomInput>,
 ) -> Result<(StatusCode, Json<RoomBody>), ApiError> {
     let caller = state.caller(&headers).await?;
     caller.require_user()?;
+    let callback_id = input
+        .callback_id
+        .take()
+        .map(callback_id_text)
+        .transpose()?
+        .flatten();
     let (name, access_level, configuration) = input.parse()?;
     let request = CreateRoom {
         name,
         access_level,
         configuration,
+        callback_id,
     };
     let view = state.use_cases.rooms.create(&caller, request).await?;
     Ok((

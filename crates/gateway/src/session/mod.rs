@@ -10,7 +10,13 @@
 //!   cookie `sessionid` (HttpOnly, SameSite=Lax, Secure) and cookie `csrftoken` (readable by
 //!   the frontend), then redirects to `returnTo`.
 //! - `GET|POST /api/v1.0/logout/` deletes the session, clears the cookies and redirects to the
-//!   provider's end-session endpoint (or the post-logout URL).
+//!   provider's end-session endpoint (or the post-logout URL), which sends the browser back to
+//!   `GET /api/v1.0/logout-callback/`, on to the after-logout URL.
+//! - `POST /api/v1.0/backchannel-logout/`: the provider's logout token (OpenID Connect
+//!   back-channel logout) ends the sessions opened within the provider session it names, or
+//!   every session of the user it names.
+//!
+//! Starting a login stores a pending login: `authenticate/` is throttled per client address.
 //!
 //! Sessions live in the domain's [`SessionStore`] (Redis when configured, so every replica
 //! sees them). A request that presents `sessionid` and no `Authorization` header is
@@ -24,7 +30,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anteroom_domain::Error;
-use anteroom_domain::session::{Session, SessionKey, SessionStore, UserSession};
+use anteroom_domain::lobby::{RateLimit, RateLimiter};
+use anteroom_domain::session::{BackChannelLogout, Session, SessionKey, SessionStore, UserSession};
 use axum::extract::{Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, HeaderValue};
@@ -60,14 +67,23 @@ pub struct LoginSettings {
     /// Other origins `returnTo` may point at (`https://host[:port]`).
     pub allowed_return_origins: Vec<String>,
     /// Where the provider sends the browser after logout (must be registered there), and
-    /// where logout goes when the provider has no end-session endpoint (else `/`).
+    /// where logout goes when the provider has no end-session endpoint; `None` → this
+    /// gateway's `.../api/v1.0/logout-callback/` (next to the redirect URL).
     pub post_logout_redirect_url: Option<String>,
+    /// Where `logout-callback/` sends the browser (a path of this site or an allowed origin).
+    pub logout_redirect_url: String,
     /// How long a session lasts (from login; not extended by use).
     pub session_lifetime: Duration,
     /// Whether a login whose subject is unknown takes the one user with the same e-mail.
     pub fallback_to_email: bool,
     /// Where sessions are kept.
     pub store: Arc<dyn SessionStore>,
+    /// Counts the logins each client address starts.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// How many logins a client address may start per window.
+    pub login_rate: RateLimit,
+    /// The back-channel logout use case (on the same session store).
+    pub back_channel: BackChannelLogout,
 }
 
 impl std::fmt::Debug for LoginSettings {
@@ -79,6 +95,8 @@ impl std::fmt::Debug for LoginSettings {
             .field("allowed_return_origins", &self.allowed_return_origins)
             .field("session_lifetime", &self.session_lifetime)
             .field("fallback_to_email", &self.fallback_to_email)
+            .field("logout_redirect_url", &self.logout_redirect_url)
+            .field("login_rate", &self.login_rate)
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +107,8 @@ pub(crate) struct Login {
     pub(crate) provider: oidc::Provider,
     /// The gateway's own origin (of the redirect URL).
     pub(crate) origin: String,
+    /// Where the provider sends the browser after logout.
+    pub(crate) post_logout: String,
 }
 
 impl Login {
@@ -106,10 +126,16 @@ impl Login {
         )?;
         let origin = routes::origin_of(&settings.redirect_url)
             .ok_or_else(|| Error::invalid("redirect_url", "must be an http(s) URL"))?;
+        let post_logout = match &settings.post_logout_redirect_url {
+            Some(url) => url.clone(),
+            None => routes::logout_callback_url(&settings.redirect_url)
+                .ok_or_else(|| Error::invalid("redirect_url", "must be an http(s) URL"))?,
+        };
         Ok(Self {
             settings,
             provider,
             origin,
+            post_logout,
         })
     }
 }

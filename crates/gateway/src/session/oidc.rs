@@ -35,11 +35,14 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest answer read from the provider.
 const MAX_ANSWER_BYTES: usize = 1024 * 1024;
 
-/// The claim La Suite Meet's providers add (ProConnect's `usual_name`).
+/// The claims read beyond the standard ones: La Suite Meet providers' `usual_name`
+/// (ProConnect), and the provider's session id `sid` (back-channel logout names it).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct ExtraClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     usual_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
 }
 
 impl AdditionalClaims for ExtraClaims {}
@@ -145,6 +148,8 @@ pub(crate) struct Identity {
     pub(crate) claims: IdentityClaims,
     /// The raw ID token, kept for the logout's `id_token_hint`.
     pub(crate) id_token: String,
+    /// The provider's session (the ID token's `sid`), when it names one.
+    pub(crate) provider_session: Option<String>,
 }
 
 /// What the authorization redirect carries and the callback must check.
@@ -319,6 +324,11 @@ impl Provider {
             Err(e) => return Err(Refusal::Refused(format!("invalid ID token: {e}."))),
         };
         let mut identity = identity_of(&claims);
+        let provider_session = claims
+            .additional_claims()
+            .sid
+            .clone()
+            .filter(|sid| !sid.is_empty() && sid.len() <= 255);
         if let Ok(request) = discovered.client.user_info(
             tokens.access_token().clone(),
             Some(claims.subject().clone()),
@@ -343,6 +353,7 @@ impl Provider {
         Ok(Identity {
             claims: identity,
             id_token: id_token.to_string(),
+            provider_session,
         })
     }
 

@@ -1,5 +1,6 @@
-//! `/api/v1.0/authenticate/`, `/api/v1.0/callback/` and `/api/v1.0/logout/`: the browser
-//! login flow (authorization code with PKCE) and its logout.
+//! `/api/v1.0/authenticate/`, `/api/v1.0/callback/`, `/api/v1.0/logout/`,
+//! `/api/v1.0/logout-callback/` and `/api/v1.0/backchannel-logout/`: the browser login flow
+//! (authorization code with PKCE), its logout, and the provider's back-channel logout.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use anteroom_domain::session::{
 };
 use anteroom_domain::user::Provisioning;
 use axum::extract::State;
-use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use openidconnect::url::Url;
@@ -19,9 +20,10 @@ use super::oidc::Refusal;
 use super::{CSRF_COOKIE, LOGIN_COOKIE, LOGIN_TTL, Login, SESSION_COOKIE, set_cookie};
 use crate::AppState;
 use crate::auth::cookie;
-use crate::body::DetailBody;
-use crate::error::ApiError;
-use crate::extract::QueryParams;
+use crate::body::{DetailBody, OAuthErrorBody};
+use crate::client_ip::ClientIp;
+use crate::error::{ApiError, Key};
+use crate::extract::{QueryParams, RawBody};
 
 /// Where the browser goes when `returnTo` is absent or not allowed.
 const DEFAULT_RETURN: &str = "/";
@@ -51,6 +53,18 @@ pub(crate) fn origin_of(url: &str) -> Option<String> {
         && url.username().is_empty()
         && url.password().is_none();
     plain.then(|| url.origin().ascii_serialization())
+}
+
+/// `.../logout-callback/` next to the login's redirect URL `.../callback/`.
+pub(crate) fn logout_callback_url(redirect_url: &str) -> Option<String> {
+    origin_of(redirect_url)?;
+    let url = Url::parse(redirect_url).ok()?;
+    let base = if url.path().ends_with('/') {
+        url.join("../").ok()?
+    } else {
+        url.join("./").ok()?
+    };
+    Some(base.join("logout-callback/").ok()?.to_string())
 }
 
 /// Where to send the browser after login: `raw` when it is a path of this site or a URL of
@@ -126,15 +140,25 @@ fn refused(reason: &str) -> ApiError {
     responses(
         (status = 302, description = "To the identity provider's authorization endpoint"),
         (status = 404, description = "No login configured", body = DetailBody),
+        (status = 429, description = "Too many logins started from this address", body = DetailBody),
         (status = 503, description = "The identity provider cannot be reached", body = DetailBody),
     )
 )]
 pub(crate) async fn authenticate(
     State(state): State<AppState>,
+    ClientIp(client): ClientIp,
     QueryParams(query): QueryParams<AuthenticateQuery>,
 ) -> Result<Response, ApiError> {
     let login = state.login()?;
     let settings = &login.settings;
+    // Each start stores a pending login: bounded per client address.
+    if let Some(retry_after) = settings
+        .limiter
+        .hit(&format!("login:{client}"), settings.login_rate)
+        .await?
+    {
+        return Err(anteroom_domain::Error::RateLimited { retry_after }.into());
+    }
     let return_to = return_target(
         query.return_to.as_deref(),
         &login.origin,
@@ -274,6 +298,7 @@ async fn open_session(
         user: user.id,
         csrf_token: csrf_token.clone(),
         id_token: Some(identity.id_token),
+        provider_session: identity.provider_session,
     });
     store
         .put(&key, &session, login.settings.session_lifetime)
@@ -306,17 +331,17 @@ pub(crate) async fn logout(
         tracing::info!(user = %session.user, "browser session closed");
         signed_in = Some(session);
     }
-    let post_logout = login.settings.post_logout_redirect_url.as_deref();
+    let post_logout = login.post_logout.as_str();
     let target = match &signed_in {
         Some(session) => {
             login
                 .provider
-                .end_session_url(session.id_token.as_deref(), post_logout)
+                .end_session_url(session.id_token.as_deref(), Some(post_logout))
                 .await
         }
         None => None,
     }
-    .unwrap_or_else(|| post_logout.unwrap_or(DEFAULT_RETURN).to_owned());
+    .unwrap_or_else(|| post_logout.to_owned());
     let secure = state.settings.secure_cookies;
     Ok(redirect(
         &target,
@@ -343,4 +368,81 @@ pub(crate) async fn logout_post(state: State<AppState>, headers: HeaderMap) -> R
         Ok(response) => response,
         Err(error) => error.into_response(),
     }
+}
+
+/// Where the provider sends the browser back after logout: on to the after-logout URL. The
+/// session already ended at `logout/`; nothing else happens here (so a link to this route
+/// cannot sign anyone out).
+#[utoipa::path(
+    get,
+    path = "/api/v1.0/logout-callback/",
+    tag = "auth",
+    responses(
+        (status = 302, description = "To the after-logout URL"),
+        (status = 404, description = "No login configured", body = DetailBody),
+    )
+)]
+pub(crate) async fn logout_callback(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let login = state.login()?;
+    Ok(redirect(&login.settings.logout_redirect_url, []))
+}
+
+/// The identity provider's back-channel logout (OpenID Connect Back-Channel Logout 1.0): a
+/// form-encoded `logout_token` whose checks pass ends the browser sessions it names. 204 when
+/// done (also when nobody was signed in), 400 `invalid_request` for a missing, refused or
+/// replayed token, 503 when the provider's keys or the session store cannot be reached.
+#[utoipa::path(
+    post,
+    path = "/api/v1.0/backchannel-logout/",
+    tag = "auth",
+    request_body(
+        content = String,
+        content_type = "application/x-www-form-urlencoded",
+        description = "`logout_token=<JWT>`"
+    ),
+    responses(
+        (status = 204, description = "The sessions named by the token ended"),
+        (status = 400, description = "Missing, refused or replayed logout token", body = OAuthErrorBody),
+        (status = 404, description = "No login configured", body = DetailBody),
+        (status = 503, description = "The provider's keys or the session store cannot be reached", body = OAuthErrorBody),
+    )
+)]
+pub(crate) async fn backchannel_logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawBody(body): RawBody,
+) -> Result<Response, ApiError> {
+    let login = state.login()?;
+    let oauth = ApiError::keyed(Key::OAuth);
+    let form = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
+        });
+    if !form {
+        return Err(oauth(anteroom_domain::Error::invalid(
+            "logout_token",
+            "The request must be application/x-www-form-urlencoded.",
+        )));
+    }
+    let token = openidconnect::url::form_urlencoded::parse(&body)
+        .find(|(name, _)| name == "logout_token")
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default();
+    let ended = login
+        .settings
+        .back_channel
+        .handle(&token)
+        .await
+        .map_err(oauth)?;
+    tracing::info!(sessions = ended, "back-channel logout");
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
 }

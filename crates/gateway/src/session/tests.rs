@@ -4,9 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use anteroom_domain::Error;
 use anteroom_domain::access::MockAccessRepository;
 use anteroom_domain::clock::SystemClock;
 use anteroom_domain::id::UserId;
+use anteroom_domain::lobby::RateLimit;
 use anteroom_domain::media::{
     MockMediaServer, MockMediaTokenVerifier, MockRecordingEgress, MockTokenIssuer,
     MockWebhookVerifier,
@@ -16,12 +18,14 @@ use anteroom_domain::recording::{
 };
 use anteroom_domain::room::{MockRoomRepository, RoomConfiguration};
 use anteroom_domain::session::{
-    PendingLogin, Session, SessionKey, SessionStore, UserSession, random_token,
+    BackChannelLogout, MockLogoutTokenVerifier, PendingLogin, ProviderLogout, Session, SessionKey,
+    SessionStore, UserSession, random_token,
 };
 use anteroom_domain::user::{Email, Language, MockUserRepository, Subject, Timezone, User};
 use anteroom_domain::{Ports, Settings, UseCases};
 use anteroom_memory::{
-    MemoryEventBus, MemoryEventLedger, MemoryLobbyStore, MemoryRateLimiter, MemorySessionStore,
+    MemoryCreationCallbacks, MemoryEventBus, MemoryEventLedger, MemoryLobbyStore,
+    MemoryRateLimiter, MemorySessionStore,
 };
 use axum::Router;
 use axum::body::{Body, to_bytes};
@@ -67,17 +71,50 @@ fn use_cases(users: MockUserRepository) -> Arc<UseCases> {
         lobby: Arc::new(MemoryLobbyStore::new()),
         events: Arc::new(MemoryEventBus::new()),
         limiter: Arc::new(MemoryRateLimiter::new()),
+        creation_callbacks: Arc::new(MemoryCreationCallbacks::new()),
         ledger: Arc::new(MemoryEventLedger::new()),
         clock: Arc::new(SystemClock),
         recordings: Arc::new(MockRecordingRepository::new()),
         egress: Arc::new(MockRecordingEgress::new()),
         notifier: Arc::new(MockRecordingNotifier::new()),
         signer: Arc::new(MockObjectSigner::new()),
+        invitations: None,
     };
     Arc::new(UseCases::new(ports, Settings::default()))
 }
 
+/// A back-channel logout whose token verifier answers `answer` for the token `t.o.k`.
+fn back_channel(
+    store: Arc<MemorySessionStore>,
+    users: MockUserRepository,
+    answer: Option<ProviderLogout>,
+) -> BackChannelLogout {
+    let mut verifier = MockLogoutTokenVerifier::new();
+    verifier
+        .expect_verify()
+        .returning(move |token| match &answer {
+            Some(logout) if token == "t.o.k" => Ok(logout.clone()),
+            _ => Err(Error::invalid(
+                "logout_token",
+                "Invalid logout token: bad signature.",
+            )),
+        });
+    BackChannelLogout::new(
+        Arc::new(verifier),
+        store,
+        Arc::new(users),
+        Arc::new(MemoryEventLedger::new()),
+    )
+}
+
 fn login(store: Arc<MemorySessionStore>) -> LoginSettings {
+    login_with(
+        store.clone(),
+        back_channel(store, MockUserRepository::new(), None),
+    )
+}
+
+fn login_with(store: Arc<MemorySessionStore>, back_channel: BackChannelLogout) -> LoginSettings {
     LoginSettings {
         issuer: NO_PROVIDER.to_owned(),
         client_id: "anteroom".to_owned(),
@@ -85,9 +122,16 @@ fn login(store: Arc<MemorySessionStore>) -> LoginSettings {
         redirect_url: "https://meet.example.org/api/v1.0/callback/".to_owned(),
         allowed_return_origins: vec!["https://app.example.org".to_owned()],
         post_logout_redirect_url: None,
+        logout_redirect_url: "/goodbye".to_owned(),
         session_lifetime: Duration::from_hours(12),
         fallback_to_email: false,
         store,
+        limiter: Arc::new(MemoryRateLimiter::new()),
+        login_rate: RateLimit {
+            limit: 3,
+            window: Duration::from_mins(1),
+        },
+        back_channel,
     }
 }
 
@@ -103,6 +147,7 @@ async fn signed_in(user: &User) -> (Router, SessionKey, String, Arc<MemorySessio
         user: user.id,
         csrf_token: csrf.clone(),
         id_token: None,
+        provider_session: Some("sid-ana".to_owned()),
     });
     store
         .put(&key, &session, Duration::from_mins(5))
@@ -291,9 +336,13 @@ async fn logout_deletes_the_session_and_clears_the_cookies() {
         ),
     )
     .await;
-    // The provider cannot be discovered: the local logout still happens, to `/`.
+    // The provider cannot be discovered: the local logout still happens, to the post-logout
+    // landing (by default the gateway's logout-callback, next to its login callback).
     assert_eq!(status, StatusCode::FOUND);
-    assert_eq!(body, json!({"location": "/"}));
+    assert_eq!(
+        body,
+        json!({"location": "https://meet.example.org/api/v1.0/logout-callback/"})
+    );
     assert!(
         set.iter()
             .any(|c| c.starts_with("sessionid=;") && c.contains("Max-Age=0"))
@@ -383,11 +432,152 @@ async fn an_unreachable_provider_is_503_and_no_login_is_404() {
         "/api/v1.0/authenticate/",
         "/api/v1.0/callback/",
         "/api/v1.0/logout/",
+        "/api/v1.0/logout-callback/",
     ] {
         let (status, _, body) = send(&without, request(Method::GET, uri, "", &[])).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
         assert_eq!(body, json!({"detail": "Login is not configured."}));
     }
+}
+
+#[tokio::test]
+async fn the_logout_callback_lands_on_the_after_logout_url_and_signs_nobody_out() {
+    let (app, key, _, store) = signed_in(&ana()).await;
+    let cookie = format!("sessionid={}", key.as_str());
+    let (status, set, body) = send(
+        &app,
+        request(
+            Method::GET,
+            "/api/v1.0/logout-callback/?state=x",
+            &cookie,
+            &[],
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert_eq!(body, json!({"location": "/goodbye"}));
+    assert!(set.is_empty(), "{set:?}");
+    assert!(
+        store.get(&key).await.unwrap().is_some(),
+        "a link cannot sign out"
+    );
+}
+
+#[test]
+fn the_logout_callback_sits_next_to_the_login_callback() {
+    use super::routes::logout_callback_url;
+    assert_eq!(
+        logout_callback_url("https://meet.example.org/api/v1.0/callback/").as_deref(),
+        Some("https://meet.example.org/api/v1.0/logout-callback/")
+    );
+    assert_eq!(
+        logout_callback_url("http://127.0.0.1:8080/prefix/api/v1.0/callback").as_deref(),
+        Some("http://127.0.0.1:8080/prefix/api/v1.0/logout-callback/")
+    );
+    assert_eq!(logout_callback_url("not a url"), None);
+}
+
+/// A form POST to the back-channel logout endpoint.
+fn logout_form(body: &str, content_type: &str) -> Request<Body> {
+    Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1.0/backchannel-logout/")
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_back_channel_logout_ends_the_provider_session_s_browser_sessions() {
+    let user = ana();
+    let (_, key, _, store) = signed_in(&user).await;
+    let other = SessionKey::random();
+    let elsewhere = Session::User(UserSession {
+        user: user.id,
+        csrf_token: random_token(),
+        id_token: None,
+        provider_session: Some("sid-other".to_owned()),
+    });
+    store
+        .put(&other, &elsewhere, Duration::from_mins(5))
+        .await
+        .unwrap();
+    let verified = ProviderLogout {
+        subject: Some(Subject::parse("ana").unwrap()),
+        provider_session: Some("sid-ana".to_owned()),
+        token_id: Some("jti-1".to_owned()),
+    };
+    let settings = GatewaySettings {
+        login: Some(login_with(
+            store.clone(),
+            back_channel(store.clone(), MockUserRepository::new(), Some(verified)),
+        )),
+        ..GatewaySettings::default()
+    };
+    let app = router(use_cases(MockUserRepository::new()), settings);
+    let form = "application/x-www-form-urlencoded";
+
+    // No CSRF token, no cookie: the provider calls server to server.
+    let response = app
+        .clone()
+        .oneshot(logout_form("logout_token=t.o.k", form))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    assert_eq!(store.get(&key).await.unwrap(), None, "ended");
+    assert!(
+        store.get(&other).await.unwrap().is_some(),
+        "another provider session stays"
+    );
+
+    let (status, _, body) = send(&app, logout_form("logout_token=t.o.k", form)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a replay");
+    assert_eq!(
+        body,
+        json!({"error": "invalid_request", "error_description": "Token already processed."})
+    );
+    let (status, _, body) = send(&app, logout_form("logout_token=forged", form)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(
+        body["error_description"],
+        "Invalid logout token: bad signature."
+    );
+    let (status, _, body) = send(&app, logout_form("other=1", form)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error_description"], "This field is required.");
+    let (status, _, body) = send(
+        &app,
+        logout_form("{\"logout_token\":\"t.o.k\"}", "application/json"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["error_description"],
+        "The request must be application/x-www-form-urlencoded."
+    );
+}
+
+#[tokio::test]
+async fn starting_logins_is_throttled_per_client_address() {
+    let (app, _, _, _) = signed_in(&ana()).await;
+    // The provider is unreachable (503) but each start counts; the fourth is refused first.
+    for _ in 0..3 {
+        let (status, _, _) = send(
+            &app,
+            request(Method::GET, "/api/v1.0/authenticate/", "", &[]),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+    let response = app
+        .clone()
+        .oneshot(request(Method::GET, "/api/v1.0/authenticate/", "", &[]))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key(header::RETRY_AFTER));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! adapters behave alike.
 
 pub mod accesses;
+pub mod creation_callbacks;
 pub mod events;
 pub mod ledger;
 pub mod lobby;

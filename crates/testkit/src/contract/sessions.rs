@@ -46,6 +46,9 @@ macro_rules! session_store_contract_tests {
             storing_again_replaces,
             a_session_expires_after_its_lifetime,
             concurrent_takers_get_a_session_once,
+            ending_a_user_ends_all_their_sessions_and_no_other,
+            ending_a_provider_session_ends_only_the_sessions_opened_in_it,
+            ending_counts_only_live_sessions,
         );
     };
     (@cases $make:expr; $($case:ident),+ $(,)?) => {
@@ -69,11 +72,23 @@ fn login() -> Session {
 }
 
 fn signed_in() -> Session {
+    signed_in_as(UserId::new(), Some(&random_token()))
+}
+
+fn signed_in_as(user: UserId, provider_session: Option<&str>) -> Session {
     Session::User(UserSession {
-        user: UserId::new(),
+        user,
         csrf_token: random_token(),
         id_token: Some("header.payload.signature".to_owned()),
+        provider_session: provider_session.map(str::to_owned),
     })
+}
+
+/// Stores `session` under a new key, for a minute.
+async fn stored(store: &SharedSessionStore, session: &Session) -> SessionKey {
+    let key = SessionKey::random();
+    put(store, &key, session, STABLE).await;
+    key
 }
 
 async fn put(store: &SharedSessionStore, key: &SessionKey, session: &Session, ttl: Duration) {
@@ -161,4 +176,76 @@ pub async fn concurrent_takers_get_a_session_once(store: SharedSessionStore) {
         }
     }
     assert_eq!(won, vec![session]);
+}
+
+/// Ending a user's sessions ends every signed-in session of theirs, whatever its provider
+/// session, and no session of another user nor any login in progress.
+pub async fn ending_a_user_ends_all_their_sessions_and_no_other(store: SharedSessionStore) {
+    let (ana, bob) = (UserId::new(), UserId::new());
+    let ana_1 = stored(&store, &signed_in_as(ana, Some(&random_token()))).await;
+    let ana_2 = stored(&store, &signed_in_as(ana, None)).await;
+    let bob_1 = stored(&store, &signed_in_as(bob, Some(&random_token()))).await;
+    let pending = stored(&store, &login()).await;
+    assert_eq!(store.end_user_sessions(ana).await.expect("end"), 2);
+    assert_eq!(get(&store, &ana_1).await, None);
+    assert_eq!(get(&store, &ana_2).await, None);
+    assert!(
+        get(&store, &bob_1).await.is_some(),
+        "another user's session stays"
+    );
+    assert!(
+        get(&store, &pending).await.is_some(),
+        "a login in progress stays"
+    );
+    assert_eq!(
+        store.end_user_sessions(ana).await.expect("end again"),
+        0,
+        "nothing left to end"
+    );
+    let ana_3 = stored(&store, &signed_in_as(ana, None)).await;
+    assert!(
+        get(&store, &ana_3).await.is_some(),
+        "a later sign-in is a new session"
+    );
+}
+
+/// Ending a provider session ends the sessions opened in it (of one user, in any browser) and
+/// none of the same user's other sessions.
+pub async fn ending_a_provider_session_ends_only_the_sessions_opened_in_it(
+    store: SharedSessionStore,
+) {
+    let ana = UserId::new();
+    let (sid, other_sid) = (random_token(), random_token());
+    let first = stored(&store, &signed_in_as(ana, Some(&sid))).await;
+    let second = stored(&store, &signed_in_as(ana, Some(&sid))).await;
+    let elsewhere = stored(&store, &signed_in_as(ana, Some(&other_sid))).await;
+    let without_sid = stored(&store, &signed_in_as(ana, None)).await;
+    assert_eq!(store.end_provider_session(&sid).await.expect("end"), 2);
+    assert_eq!(get(&store, &first).await, None);
+    assert_eq!(get(&store, &second).await, None);
+    assert!(get(&store, &elsewhere).await.is_some());
+    assert!(get(&store, &without_sid).await.is_some());
+    assert_eq!(
+        store
+            .end_provider_session(&random_token())
+            .await
+            .expect("end unknown"),
+        0
+    );
+}
+
+/// A session already taken or expired is not counted (nor resurrected) by an end.
+pub async fn ending_counts_only_live_sessions(store: SharedSessionStore) {
+    let ana = UserId::new();
+    let sid = random_token();
+    let taken = stored(&store, &signed_in_as(ana, Some(&sid))).await;
+    let expiring = SessionKey::random();
+    put(&store, &expiring, &signed_in_as(ana, Some(&sid)), SHORT).await;
+    let live = stored(&store, &signed_in_as(ana, Some(&sid))).await;
+    assert!(take(&store, &taken).await.is_some());
+    sleep(SHORT + MARGIN).await;
+    assert_eq!(store.end_provider_session(&sid).await.expect("end"), 1);
+    assert_eq!(get(&store, &live).await, None);
+    assert_eq!(get(&store, &taken).await, None);
+    assert_eq!(get(&store, &expiring).await, None);
 }

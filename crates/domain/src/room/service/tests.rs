@@ -5,23 +5,43 @@ use std::sync::{Arc, Mutex};
 use super::*;
 use crate::access::MockAccessRepository;
 use crate::fixtures::{access, block_on, clock, matrix_callers, outcome, room, user};
+use crate::lobby::MockRateLimiter;
 use crate::media::{MockMediaServer, MockTokenIssuer};
 use crate::page::PageSize;
-use crate::room::{MediaSource, MockRoomRepository, PinCode};
+use crate::room::{MediaSource, MockCreationCallbacks, MockRoomRepository, PinCode};
 
 fn service(rooms: MockRoomRepository, accesses: MockAccessRepository) -> RoomService {
+    with_callbacks(rooms, accesses, MockCreationCallbacks::new())
+}
+
+/// A service whose creation callback store is `callbacks` (a mock without expectations
+/// refuses every call).
+fn with_callbacks(
+    rooms: MockRoomRepository,
+    accesses: MockAccessRepository,
+    callbacks: MockCreationCallbacks,
+) -> RoomService {
     let mut server = MockMediaServer::new();
     server
         .expect_merge_room_metadata()
         .returning(|_, _, _| Ok(()));
     server.expect_delete_room().returning(|_| Ok(()));
-    with_media(rooms, accesses, server)
+    build(rooms, accesses, server, callbacks)
 }
 
 fn with_media(
     rooms: MockRoomRepository,
     accesses: MockAccessRepository,
     server: MockMediaServer,
+) -> RoomService {
+    build(rooms, accesses, server, MockCreationCallbacks::new())
+}
+
+fn build(
+    rooms: MockRoomRepository,
+    accesses: MockAccessRepository,
+    server: MockMediaServer,
+    callbacks: MockCreationCallbacks,
 ) -> RoomService {
     let mut tokens = MockTokenIssuer::new();
     tokens.expect_issue().returning(|grant| {
@@ -35,10 +55,16 @@ fn with_media(
         server: Arc::new(server),
         tokens: Arc::new(tokens),
     };
+    let callbacks = CreationCallbackService::new(
+        Arc::new(callbacks),
+        Arc::new(MockRateLimiter::new()),
+        CreationCallbackSettings::default(),
+    );
     RoomService::new(
         Arc::new(rooms),
         Arc::new(accesses),
         media,
+        callbacks,
         clock(),
         RoomSettings::default(),
     )
@@ -127,6 +153,7 @@ fn creator_defaults_apply_only_when_the_request_omits_them() {
             name: Some("a".to_owned()),
             access_level: None,
             configuration: Some(RoomConfiguration::default()),
+            callback_id: None,
         },
     ))
     .unwrap();
@@ -146,6 +173,7 @@ fn creator_defaults_apply_only_when_the_request_omits_them() {
             name: Some("b".to_owned()),
             access_level: Some(AccessLevel::Trusted),
             configuration: Some(chosen_config.clone()),
+            callback_id: None,
         },
     ))
     .unwrap();
@@ -214,6 +242,162 @@ fn invalid_names_are_refused_before_any_write() {
             other => panic!("unexpected {other:?}"),
         }
     }
+}
+
+/// A creation request for `name` with a callback id.
+fn with_callback(name: &str, callback_id: &str) -> CreateRoom {
+    CreateRoom {
+        name: Some(name.to_owned()),
+        callback_id: Some(callback_id.to_owned()),
+        ..CreateRoom::default()
+    }
+}
+
+#[test]
+fn a_callback_id_leaves_the_new_slug_for_the_configured_lifetime() {
+    let mut rooms = MockRoomRepository::new();
+    rooms.expect_insert().times(1).returning(|_, _| Ok(()));
+    rooms.expect_delete().never();
+    let mut callbacks = MockCreationCallbacks::new();
+    callbacks
+        .expect_put()
+        .withf(|id, slug, ttl| {
+            id.as_str() == "cb-42"
+                && slug.as_str() == "daily-standup"
+                && *ttl == CreationCallbackSettings::default().ttl
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(()));
+    let svc = with_callbacks(rooms, MockAccessRepository::new(), callbacks);
+    let view = block_on(svc.create(
+        &Caller::User(user("u")),
+        with_callback("Daily standup", " cb-42 "),
+    ))
+    .unwrap();
+    assert_eq!(view.room.slug.as_str(), "daily-standup");
+}
+
+#[test]
+fn without_a_callback_id_or_with_an_empty_one_nothing_is_left() {
+    let mut rooms = MockRoomRepository::new();
+    rooms.expect_insert().times(2).returning(|_, _| Ok(()));
+    let mut callbacks = MockCreationCallbacks::new();
+    callbacks.expect_put().never();
+    let svc = with_callbacks(rooms, MockAccessRepository::new(), callbacks);
+    let caller = Caller::User(user("u"));
+    block_on(svc.create(&caller, with_callback("a", ""))).unwrap();
+    let plain = CreateRoom {
+        name: Some("b".to_owned()),
+        ..CreateRoom::default()
+    };
+    block_on(svc.create(&caller, plain)).unwrap();
+}
+
+#[test]
+fn an_invalid_callback_id_is_refused_before_any_write() {
+    let mut rooms = MockRoomRepository::new();
+    rooms.expect_insert().never();
+    let svc = with_callbacks(
+        rooms,
+        MockAccessRepository::new(),
+        MockCreationCallbacks::new(),
+    );
+    let caller = Caller::User(user("u"));
+    for raw in ["   ".to_owned(), "a\u{7}b".to_owned(), "x".repeat(256)] {
+        match block_on(svc.create(&caller, with_callback("Room", &raw))) {
+            Err(Error::Invalid(violations)) => {
+                assert_eq!(violations[0].field, "callback_id", "{raw:?}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_callback_that_cannot_be_stored_undoes_the_creation() {
+    let inserted = Arc::new(Mutex::new(None));
+    let seen = inserted.clone();
+    let mut rooms = MockRoomRepository::new();
+    rooms.expect_insert().times(1).returning(move |room, _| {
+        *seen.lock().unwrap() = Some(room.id);
+        Ok(())
+    });
+    let created = inserted.clone();
+    rooms
+        .expect_delete()
+        .withf(move |id| Some(*id) == *created.lock().unwrap())
+        .times(1)
+        .returning(|_| Ok(()));
+    let mut callbacks = MockCreationCallbacks::new();
+    callbacks
+        .expect_put()
+        .times(1)
+        .returning(|_, _, _| Err(Error::unavailable("redis", std::io::Error::other("down"))));
+    let svc = with_callbacks(rooms, MockAccessRepository::new(), callbacks);
+    let failed = block_on(svc.create(&Caller::User(user("u")), with_callback("Room", "cb")));
+    assert!(
+        matches!(
+            failed,
+            Err(Error::Unavailable {
+                dependency: "redis",
+                ..
+            })
+        ),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn a_failed_undo_still_reports_the_callback_failure() {
+    let mut rooms = MockRoomRepository::new();
+    rooms.expect_insert().returning(|_, _| Ok(()));
+    rooms.expect_delete().times(1).returning(|_| {
+        Err(Error::unavailable(
+            "database",
+            std::io::Error::other("gone"),
+        ))
+    });
+    let mut callbacks = MockCreationCallbacks::new();
+    callbacks
+        .expect_put()
+        .returning(|_, _, _| Err(Error::unavailable("redis", std::io::Error::other("down"))));
+    let svc = with_callbacks(rooms, MockAccessRepository::new(), callbacks);
+    let failed = block_on(svc.create(&Caller::User(user("u")), with_callback("Room", "cb")));
+    assert!(
+        matches!(
+            failed,
+            Err(Error::Unavailable {
+                dependency: "redis",
+                ..
+            })
+        ),
+        "{failed:?}"
+    );
+}
+
+#[test]
+fn a_failed_insert_leaves_no_callback() {
+    let mut rooms = MockRoomRepository::new();
+    rooms.expect_insert().returning(|_, _| {
+        Err(Error::unavailable(
+            "database",
+            std::io::Error::other("gone"),
+        ))
+    });
+    let mut callbacks = MockCreationCallbacks::new();
+    callbacks.expect_put().never();
+    let svc = with_callbacks(rooms, MockAccessRepository::new(), callbacks);
+    let failed = block_on(svc.create(&Caller::User(user("u")), with_callback("Room", "cb")));
+    assert!(
+        matches!(
+            failed,
+            Err(Error::Unavailable {
+                dependency: "database",
+                ..
+            })
+        ),
+        "{failed:?}"
+    );
 }
 
 #[test]

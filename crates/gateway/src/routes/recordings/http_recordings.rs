@@ -20,7 +20,9 @@ use anteroom_domain::room::{
 };
 use anteroom_domain::user::{Language, MockUserRepository, Subject, Timezone, User};
 use anteroom_domain::{Error, Ports, Settings, UseCases};
-use anteroom_memory::{MemoryEventBus, MemoryEventLedger, MemoryLobbyStore, MemoryRateLimiter};
+use anteroom_memory::{
+    MemoryCreationCallbacks, MemoryEventBus, MemoryEventLedger, MemoryLobbyStore, MemoryRateLimiter,
+};
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -145,12 +147,14 @@ fn app(mocks: Mocks, recordings: RecordingSettings) -> Router {
         lobby: Arc::new(MemoryLobbyStore::new()),
         events: Arc::new(MemoryEventBus::new()),
         limiter: Arc::new(MemoryRateLimiter::new()),
+        creation_callbacks: Arc::new(MemoryCreationCallbacks::new()),
         ledger: Arc::new(MemoryEventLedger::new()),
         clock: Arc::new(SystemClock),
         recordings: Arc::new(mocks.recordings),
         egress: Arc::new(mocks.egress),
         notifier: Arc::new(MockRecordingNotifier::new()),
         signer: Arc::new(mocks.signer),
+        invitations: None,
     };
     let settings = Settings {
         recordings,

@@ -4,7 +4,15 @@
 //! A session is found by an unguessable [`SessionKey`] that the browser presents in a cookie.
 //! Two kinds exist: a login in progress ([`PendingLogin`]: what the OIDC callback must find
 //! again — state, nonce, PKCE verifier, where to go next) and a signed-in user
-//! ([`UserSession`]). Sessions expire by themselves after the lifetime they were stored with.
+//! ([`UserSession`]). Sessions expire by themselves after the lifetime they were stored with,
+//! or end when the identity provider says its session ended ([`logout`]: OpenID Connect
+//! back-channel logout).
+
+mod logout;
+
+#[cfg(any(test, feature = "mocks"))]
+pub use logout::MockLogoutTokenVerifier;
+pub use logout::{BackChannelLogout, LogoutTokenVerifier, ProviderLogout};
 
 use std::fmt;
 use std::time::Duration;
@@ -109,6 +117,10 @@ pub struct UserSession {
     pub csrf_token: String,
     /// The ID token of the login, sent back to the provider as `id_token_hint` at logout.
     pub id_token: Option<String>,
+    /// The provider's session this login belongs to (the ID token's `sid`), which a
+    /// back-channel logout may name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_session: Option<String>,
 }
 
 impl fmt::Debug for UserSession {
@@ -154,6 +166,21 @@ pub trait SessionStore: Send + Sync {
     ///
     /// - [`Error::Unavailable`] when the store cannot be reached.
     async fn take(&self, key: &SessionKey) -> Result<Option<Session>, Error>;
+
+    /// Ends every signed-in session of `user`; answers how many were live.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Unavailable`] when the store cannot be reached.
+    async fn end_user_sessions(&self, user: UserId) -> Result<u64, Error>;
+
+    /// Ends every signed-in session opened within the provider's session `provider_session`
+    /// (see [`UserSession::provider_session`]); answers how many were live.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Unavailable`] when the store cannot be reached.
+    async fn end_provider_session(&self, provider_session: &str) -> Result<u64, Error>;
 }
 
 #[cfg(test)]
@@ -193,6 +220,7 @@ mod tests {
             user: UserId::new(),
             csrf_token: "csrf-s3cret".to_owned(),
             id_token: Some("a.b.c".to_owned()),
+            provider_session: Some("sid-1".to_owned()),
         });
         for session in [login, user] {
             let json = serde_json::to_string(&session).unwrap();
