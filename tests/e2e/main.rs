@@ -23,5 +23,6 @@ mod moderation;
 mod recordings;
 mod replicas;
 mod rooms;
+mod user_listing;
 mod users;
 mod validation;

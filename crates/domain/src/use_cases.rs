@@ -19,7 +19,7 @@ use crate::room::{
     CreationCallbackService, CreationCallbacks, RoomMedia, RoomRepository, RoomService,
     RoomSettings,
 };
-use crate::user::{UserRepository, UserService};
+use crate::user::{UserRepository, UserService, UserSettings};
 use crate::webhook::{
     EgressEnded, EgressUpdated, EventLedger, RoomFilter, RoomFinished, RoomStarted, WebhookService,
 };
@@ -79,6 +79,8 @@ pub struct Settings {
     pub webhook_room_filter: Option<Arc<dyn RoomFilter>>,
     /// Recordings: feature flag, storage, hooks' tokens.
     pub recordings: RecordingSettings,
+    /// Users: whether they may be listed.
+    pub users: UserSettings,
 }
 
 /// Every use case, wired to its ports.
@@ -109,7 +111,7 @@ pub struct UseCases {
 impl UseCases {
     /// Wires the use cases to their ports.
     pub fn new(ports: Ports, settings: Settings) -> Self {
-        let users = UserService::new(ports.users.clone(), ports.clock.clone());
+        let users = UserService::new(ports.users.clone(), ports.clock.clone(), settings.users);
         let invitations = InvitationService::new(
             ports.rooms.clone(),
             ports.accesses.clone(),

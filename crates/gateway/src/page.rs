@@ -73,6 +73,8 @@ pub(crate) struct Pager {
     page: usize,
     size: usize,
     base: String,
+    /// The request's other query parameters (filters such as `q`), kept in the links as sent.
+    filters: String,
 }
 
 impl Pager {
@@ -115,19 +117,33 @@ impl Pager {
             .and_then(|h| h.to_str().ok())
             .filter(|p| *p == "https")
             .unwrap_or("http");
+        let filters = uri
+            .query()
+            .unwrap_or_default()
+            .split('&')
+            .filter(|pair| {
+                let key = pair.split('=').next().unwrap_or_default();
+                !key.is_empty() && key != "page" && key != "page_size"
+            })
+            .collect::<Vec<_>>()
+            .join("&");
         Ok(Self {
             page,
             size,
             base: format!("{scheme}://{host}{}", uri.path()),
+            filters,
         })
     }
 
     fn url(&self, page: usize, sized: bool) -> String {
+        let mut url = format!("{}?page={page}", self.base);
         if sized && self.size != DEFAULT_PAGE_SIZE {
-            format!("{}?page={page}&page_size={}", self.base, self.size)
-        } else {
-            format!("{}?page={page}", self.base)
+            url = format!("{url}&page_size={}", self.size);
         }
+        if !self.filters.is_empty() {
+            url = format!("{url}&{}", self.filters);
+        }
+        url
     }
 
     /// The page of `items`, the previous and next pages' URLs.
@@ -179,13 +195,37 @@ mod tests {
     use super::*;
 
     fn pager(page: Option<&str>, size: Option<&str>) -> Result<Pager, ApiError> {
+        pager_at("/api/v1.0/rooms/", page, size)
+    }
+
+    fn pager_at(uri: &str, page: Option<&str>, size: Option<&str>) -> Result<Pager, ApiError> {
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, HeaderValue::from_static("example.org"));
         let query = PageQuery {
             page: page.map(str::to_owned),
             page_size: size.map(str::to_owned),
         };
-        Pager::new(&query, true, &"/api/v1.0/rooms/".parse().unwrap(), &headers)
+        Pager::new(&query, true, &uri.parse().unwrap(), &headers)
+    }
+
+    #[test]
+    fn links_keep_the_filters() {
+        let (_, envelope) = pager_at(
+            "/api/v1.0/users/?q=ana%40&page=2&page_size=1&x",
+            Some("2"),
+            Some("1"),
+        )
+        .unwrap()
+        .cut(vec![1, 2, 3])
+        .unwrap();
+        assert_eq!(
+            envelope.next.as_deref(),
+            Some("http://example.org/api/v1.0/users/?page=3&page_size=1&q=ana%40&x")
+        );
+        assert_eq!(
+            envelope.previous.as_deref(),
+            Some("http://example.org/api/v1.0/users/?page=1&page_size=1&q=ana%40&x")
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use anteroom_domain::access::AccessCursor;
 use anteroom_domain::page::{PageRequest, PageSize};
 use anteroom_domain::room::RoomCursor;
+use anteroom_domain::user::UserCursor;
 use anteroom_domain::{Error, Invalid};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -85,9 +86,31 @@ pub(crate) fn accesses_token(next: Option<AccessCursor>) -> String {
     next.map(|id| encode(&id.to_string())).unwrap_or_default()
 }
 
+/// Reads a users page request.
+pub(crate) fn users_page(page_size: i32, token: &str) -> Result<PageRequest<UserCursor>, Error> {
+    let after = if token.is_empty() {
+        None
+    } else {
+        let id: String = decode(token)?;
+        Some(
+            id.parse()
+                .map_err(|_| Invalid::new("is not a token this server issued").at("page_token"))?,
+        )
+    };
+    Ok(PageRequest {
+        size: size(page_size)?,
+        after,
+    })
+}
+
+/// Writes the token of the next users page.
+pub(crate) fn users_token(next: Option<UserCursor>) -> String {
+    next.map(|id| encode(&id.to_string())).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
-    use anteroom_domain::id::{AccessId, RoomId};
+    use anteroom_domain::id::{AccessId, RoomId, UserId};
 
     use super::*;
 
@@ -105,6 +128,12 @@ mod tests {
             Some(id)
         );
         assert_eq!(rooms_token(None), "");
+        let user = UserId::new();
+        assert_eq!(
+            users_page(0, &users_token(Some(user))).unwrap().after,
+            Some(user)
+        );
+        assert_eq!(users_token(None), "");
     }
 
     #[test]
@@ -115,6 +144,10 @@ mod tests {
             (-1, "", "page_size"),
         ] {
             match rooms_page(size, token) {
+                Err(Error::Invalid(v)) => assert_eq!(v[0].field, field),
+                other => panic!("unexpected {other:?}"),
+            }
+            match users_page(size, token) {
                 Err(Error::Invalid(v)) => assert_eq!(v[0].field, field),
                 other => panic!("unexpected {other:?}"),
             }

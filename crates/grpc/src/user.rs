@@ -1,4 +1,4 @@
-//! `anteroom.v1.UserService` over the current-user use cases.
+//! `anteroom.v1.UserService` over the user use cases.
 
 use std::sync::Arc;
 
@@ -10,6 +10,7 @@ use tonic::{Request, Response, Status};
 
 use crate::caller::caller_of;
 use crate::convert::{access_level_from_pb, configuration_from_pb, mask_paths, user_to_pb};
+use crate::page_token::{users_page, users_token};
 use crate::status::status_from;
 
 /// The user service.
@@ -107,6 +108,25 @@ impl UserService for UserApi {
             .map_err(status_from)?;
         Ok(Response::new(pb::UpdateCurrentUserResponse {
             user: Some(user_to_pb(&user)),
+        }))
+    }
+
+    async fn list_users(
+        &self,
+        request: Request<pb::ListUsersRequest>,
+    ) -> Result<Response<pb::ListUsersResponse>, Status> {
+        let caller = caller_of(&self.use_cases, request.metadata()).await?;
+        let request = request.into_inner();
+        let page = users_page(request.page_size, &request.page_token).map_err(status_from)?;
+        let listed = self
+            .use_cases
+            .users
+            .list(&caller, &request.q, &page)
+            .await
+            .map_err(status_from)?;
+        Ok(Response::new(pb::ListUsersResponse {
+            users: listed.items.iter().map(user_to_pb).collect(),
+            next_page_token: users_token(listed.next),
         }))
     }
 }

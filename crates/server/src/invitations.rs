@@ -72,15 +72,7 @@ impl InvitationsSettings {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
-    use crate::settings::Settings;
-
-    fn from_toml(toml: &str) -> anyhow::Result<Settings> {
-        let mut file = tempfile::Builder::new().suffix(".toml").tempfile()?;
-        file.write_all(toml.as_bytes())?;
-        Settings::load(Some(file.path()))
-    }
+    use crate::settings::from_toml;
 
     #[test]
     fn invitations_are_off_by_default() {

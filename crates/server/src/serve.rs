@@ -10,7 +10,7 @@ use anteroom_domain::lobby::{LobbyLifetimes, RateLimit};
 use anteroom_domain::media::JoinSettings;
 use anteroom_domain::room::{CreationCallbackSettings, RoomSettings};
 use anteroom_domain::session::{BackChannelLogout, SessionStore};
-use anteroom_domain::user::UserRepository;
+use anteroom_domain::user::{UserRepository, UserSettings};
 use anteroom_domain::webhook::EventLedger;
 use anteroom_domain::webhook::RoomFilter;
 use anteroom_domain::{Ports, Settings as DomainSettings, UseCases};
@@ -294,6 +294,9 @@ async fn compose(settings: &Settings) -> anyhow::Result<(UseCases, LoginPorts)> 
             .webhook_room_filter()?
             .map(|regex| Arc::new(RegexRoomFilter(regex)) as Arc<dyn RoomFilter>),
         recordings: settings.recordings.domain(),
+        users: UserSettings {
+            allow_listing: settings.users.allow_listing,
+        },
     };
     Ok((UseCases::new(ports, domain), login_ports))
 }

@@ -31,6 +31,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// Rooms.
     pub rooms: RoomsSettings,
+    /// Users.
+    pub users: UsersSettings,
     /// The lobby.
     pub lobby: LobbySettings,
     /// Logs.
@@ -260,6 +262,15 @@ impl Default for RoomsSettings {
             creation_callback_rate_window_secs: 60,
         }
     }
+}
+
+/// `[users]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UsersSettings {
+    /// Whether authenticated callers may list every active user and search them by e-mail
+    /// (off: the listing is always empty).
+    pub allow_listing: bool,
 }
 
 /// `[lobby]`.
@@ -607,17 +618,18 @@ fn is_http_url(url: &str) -> bool {
         .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
 }
 
+/// The settings of a TOML file holding `toml` (and the environment), for tests.
+#[cfg(test)]
+pub(crate) fn from_toml(toml: &str) -> anyhow::Result<Settings> {
+    use std::io::Write as _;
+    let mut file = tempfile::Builder::new().suffix(".toml").tempfile()?;
+    file.write_all(toml.as_bytes())?;
+    Settings::load(Some(file.path()))
+}
+
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-
     use super::*;
-
-    fn from_toml(toml: &str) -> anyhow::Result<Settings> {
-        let mut file = tempfile::Builder::new().suffix(".toml").tempfile()?;
-        file.write_all(toml.as_bytes())?;
-        Settings::load(Some(file.path()))
-    }
 
     #[test]
     fn defaults_are_the_embedded_ones() {
@@ -637,6 +649,13 @@ mod tests {
         assert_eq!(settings.rooms.creation_callback_ttl_secs, 600);
         assert_eq!(settings.rooms.creation_callback_rate_limit, 600);
         assert_eq!(settings.rooms.creation_callback_rate_window_secs, 60);
+        assert!(!settings.users.allow_listing);
+    }
+
+    #[test]
+    fn user_listing_is_a_setting() {
+        let settings = from_toml("[users]\nallow_listing = true\n").unwrap();
+        assert!(settings.users.allow_listing);
     }
 
     #[test]

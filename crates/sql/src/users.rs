@@ -2,11 +2,14 @@
 
 use anteroom_domain::Error;
 use anteroom_domain::id::UserId;
+use anteroom_domain::page::PageRequest;
 use anteroom_domain::room::AccessLevel;
-use anteroom_domain::user::{Email, Language, Subject, Timezone, User, UserRepository};
+use anteroom_domain::user::{
+    Email, EmailFragment, Language, Subject, Timezone, User, UserCursor, UserRepository,
+};
 use async_trait::async_trait;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait as _, Func};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::db_error::{corrupt, found, translate};
@@ -16,6 +19,23 @@ use crate::store::SqlStore;
 
 /// The message of a missing user.
 const NO_USER: &str = "No User matches the given query.";
+
+/// The escape character of the `LIKE` patterns.
+const LIKE_ESCAPE: char = '\\';
+
+/// The `LIKE` pattern of the addresses that contain `fragment`: its `%`, `_` and escape
+/// characters escaped, between `%`.
+fn contains_pattern(fragment: &EmailFragment) -> String {
+    let mut pattern = String::from("%");
+    for c in fragment.as_str().chars() {
+        if matches!(c, '%' | '_' | LIKE_ESCAPE) {
+            pattern.push(LIKE_ESCAPE);
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
 
 /// The row of a user.
 fn user_row(user: &User) -> user::ActiveModel {
@@ -119,6 +139,36 @@ impl UserRepository for SqlStore {
             .collect()
     }
 
+    async fn list_active(
+        &self,
+        email: Option<EmailFragment>,
+        page: &PageRequest<UserCursor>,
+    ) -> Result<Vec<User>, Error> {
+        let mut query = user::Entity::find().filter(user::Column::IsActive.eq(true));
+        if let Some(fragment) = &email {
+            // `LOWER(email) LIKE LOWER(pattern) ESCAPE '\'`: the same match on PostgreSQL
+            // (whose LIKE is case-sensitive) and SQLite (whose LIKE ignores ASCII case only).
+            let pattern = Expr::expr(Func::lower(Expr::val(contains_pattern(fragment))))
+                .binary(BinOper::Escape, Expr::Constant(LIKE_ESCAPE.into()));
+            query = query.filter(
+                Expr::expr(Func::lower(Expr::col(user::Column::Email)))
+                    .binary(BinOper::Like, pattern),
+            );
+        }
+        if let Some(after) = page.after {
+            query = query.filter(user::Column::Id.lt(after.as_uuid()));
+        }
+        query
+            .order_by_desc(user::Column::Id)
+            .limit(u64::from(page.size.get()) + 1)
+            .all(&self.db)
+            .await
+            .map_err(translate)?
+            .into_iter()
+            .map(user_from_row)
+            .collect()
+    }
+
     async fn insert(&self, user: &User) -> Result<(), Error> {
         user::Entity::insert(user_row(user))
             .exec_without_returning(&self.db)
@@ -139,5 +189,18 @@ impl UserRepository for SqlStore {
             .map_err(translate)?;
         found(result.rows_affected, NO_USER)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_escape_the_like_wildcards_and_the_escape_character() {
+        let pattern =
+            |raw: &str| contains_pattern(&EmailFragment::parse(raw).unwrap().expect("not blank"));
+        assert_eq!(pattern("Ana@"), "%Ana@%");
+        assert_eq!(pattern("100%_x\\y"), "%100\\%\\_x\\\\y%");
     }
 }

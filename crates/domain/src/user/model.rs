@@ -35,6 +35,9 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The position in the users listing (newest first, by id: ids are time-ordered).
+pub type UserCursor = UserId;
+
 /// What a user may change about itself; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserPatch {

@@ -2,9 +2,10 @@
 
 use async_trait::async_trait;
 
-use super::{Email, Subject, User};
+use super::{Email, EmailFragment, Subject, User, UserCursor};
 use crate::Error;
 use crate::id::UserId;
+use crate::page::PageRequest;
 
 /// Stores users.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
@@ -32,6 +33,20 @@ pub trait UserRepository: Send + Sync {
     ///
     /// - [`Error::Unavailable`] when the store cannot be reached.
     async fn find_by_email_ci(&self, email: &Email, limit: u64) -> Result<Vec<User>, Error>;
+
+    /// Lists the active users whose e-mail address contains `email` ignoring case (every
+    /// active user when `None`; users without an address never match a fragment), newest
+    /// first (by id, descending), strictly after the page cursor, at most `page.size + 1`
+    /// items (the extra one tells that more exist).
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::Unavailable`] when the store cannot be reached.
+    async fn list_active(
+        &self,
+        email: Option<EmailFragment>,
+        page: &PageRequest<UserCursor>,
+    ) -> Result<Vec<User>, Error>;
 
     /// Inserts a user.
     ///

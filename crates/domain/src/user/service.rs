@@ -1,11 +1,13 @@
-//! User use cases: provisioning from verified claims, reading and updating oneself.
+//! User use cases: provisioning from verified claims, reading and updating oneself, and
+//! listing users when the deployment allows it.
 
 use std::sync::Arc;
 
-use super::{Email, Subject, User, UserPatch, UserRepository};
+use super::{Email, EmailFragment, Subject, User, UserCursor, UserPatch, UserRepository};
 use crate::auth::IdentityClaims;
 use crate::clock::Clock;
 use crate::id::UserId;
+use crate::page::{Page, PageRequest};
 use crate::room::RoomConfiguration;
 use crate::{Caller, Error};
 
@@ -17,12 +19,21 @@ const MAX_NAME_CHARS: usize = 100;
 pub struct UserService {
     users: Arc<dyn UserRepository>,
     clock: Arc<dyn Clock>,
+    settings: UserSettings,
 }
 
 impl UserService {
     /// Builds the service over its ports.
-    pub fn new(users: Arc<dyn UserRepository>, clock: Arc<dyn Clock>) -> Self {
-        Self { users, clock }
+    pub fn new(
+        users: Arc<dyn UserRepository>,
+        clock: Arc<dyn Clock>,
+        settings: UserSettings,
+    ) -> Self {
+        Self {
+            users,
+            clock,
+            settings,
+        }
     }
 
     /// Finds the user with the claims' subject, creating it on first sight and refreshing its
@@ -165,6 +176,33 @@ impl UserService {
         caller.require_user().cloned()
     }
 
+    /// Lists the active users, newest first, whose e-mail contains `query` (trimmed; blank:
+    /// every active user) ignoring case; always an empty page unless the deployment allows
+    /// listing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unauthenticated`] for anonymous callers; [`Error::Invalid`] on `q` when the
+    /// query is too long or holds a NUL; [`Error::Unavailable`].
+    #[tracing::instrument(skip_all)]
+    pub async fn list(
+        &self,
+        caller: &Caller,
+        query: &str,
+        page: &PageRequest<UserCursor>,
+    ) -> Result<Page<User, UserCursor>, Error> {
+        caller.require_user()?;
+        if !self.settings.allow_listing {
+            return Ok(Page {
+                items: Vec::new(),
+                next: None,
+            });
+        }
+        let email = EmailFragment::parse(query).map_err(|e| e.at("q"))?;
+        let users = self.users.list_active(email, page).await?;
+        Ok(Page::from_overfetch(users, page.size, |user| user.id))
+    }
+
     /// Changes the calling user's language, time zone and room defaults.
     ///
     /// # Errors
@@ -190,6 +228,14 @@ impl UserService {
         self.users.update(&user).await?;
         Ok(user)
     }
+}
+
+/// Deployment choices about users.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UserSettings {
+    /// Whether authenticated callers may list (and search by e-mail) every active user; off,
+    /// the listing is always empty.
+    pub allow_listing: bool,
 }
 
 /// How [`UserService::provision_with`] finds users.

@@ -1,20 +1,21 @@
-//! `/api/v1.0/users/`: the current user reads and updates itself; listing is disabled.
+//! `/api/v1.0/users/`: the current user reads and updates itself; users are listed (and
+//! searched by e-mail) only when the deployment allows it.
 
 use anteroom_domain::room::{AccessLevel, RoomConfiguration};
 use anteroom_domain::user::{Language, Timezone, UserPatch};
 use anteroom_domain::{Error, Invalid};
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Uri};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::body::UserBody;
 use crate::error::ApiError;
-use crate::extract::{JsonBody, PathParam};
-use crate::page::Paginated;
+use crate::extract::{JsonBody, PathParam, QueryParams};
+use crate::page::{PageQuery, Pager, Paginated, read_all};
 
 /// Present (even `null`) → `Some`; absent → `None` (with `#[serde(default)]`).
 pub(crate) fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
@@ -78,29 +79,49 @@ fn patch_of(body: UpdateUser) -> Result<UserPatch, Error> {
     })
 }
 
-/// Lists users: always an empty page (listing users is disabled).
+/// `?q=`.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct UserSearch {
+    /// Only users whose e-mail address contains this text, ignoring case (at most 254
+    /// characters, surrounding spaces ignored, no NUL).
+    q: Option<String>,
+}
+
+/// Lists the active users, newest first, optionally searched by e-mail: an empty page unless
+/// the deployment allows listing users.
 #[utoipa::path(
     get,
     path = "/api/v1.0/users/",
     tag = "users",
+    params(UserSearch, PageQuery),
     responses(
-        (status = 200, description = "An empty page", body = Paginated<UserBody>),
+        (status = 200, description = "A page of users (always empty unless listing is allowed)", body = Paginated<UserBody>),
+        (status = 400, description = "`q` is too long or holds a NUL"),
         (status = 401, description = "Not authenticated", body = crate::body::DetailBody),
+        (status = 404, description = "Invalid page", body = crate::body::DetailBody),
     ),
     security(("bearer" = []))
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
+    QueryParams(page): QueryParams<PageQuery>,
+    QueryParams(search): QueryParams<UserSearch>,
 ) -> Result<Json<Paginated<UserBody>>, ApiError> {
     let caller = state.caller(&headers).await?;
-    state.use_cases.users.current(&caller)?;
-    Ok(Json(Paginated {
-        count: 0,
-        next: None,
-        previous: None,
-        results: Vec::new(),
-    }))
+    let pager = Pager::new(&page, true, &uri, &headers)?;
+    let users = &state.use_cases.users;
+    let query = search.q.unwrap_or_default();
+    let listed = {
+        let (caller, query) = (&caller, query.as_str());
+        read_all(|request| async move { users.list(caller, query, &request).await }).await?
+    };
+    let (listed, envelope) = pager.cut(listed)?;
+    Ok(Json(
+        envelope.with(listed.iter().map(UserBody::from).collect()),
+    ))
 }
 
 /// The current user.

@@ -105,6 +105,10 @@ macro_rules! repository_contract_tests {
             update_replaces_every_field_but_id_and_created_at,
             update_of_unknown_user_is_not_found,
             find_by_email_ignores_case_and_is_bounded,
+            list_active_is_newest_first_and_skips_inactive_users,
+            list_active_filters_by_fragment_ignoring_case,
+            list_active_treats_like_wildcards_literally,
+            list_active_pages_completely_without_duplicates,
         );
         $crate::repository_contract_tests!(@suite $make; accesses:
             insert_then_get_and_role_of,

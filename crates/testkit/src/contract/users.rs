@@ -2,14 +2,17 @@
 //! `pub async fn` per documented behaviour, run by
 //! [`repository_contract_tests!`](crate::repository_contract_tests).
 
+use std::collections::HashSet;
+
 use anteroom_domain::id::UserId;
+use anteroom_domain::page::Page;
 use anteroom_domain::room::{AccessLevel, MediaSource, RoomConfiguration};
-use anteroom_domain::user::{Email, Language, Subject, Timezone, User};
+use anteroom_domain::user::{Email, EmailFragment, Language, Subject, Timezone, User, UserCursor};
 use chrono::TimeDelta;
 
 use super::Repositories;
 use super::repositories::{
-    assert_already_exists, assert_not_found, new_user, now, seed_user, unique,
+    assert_already_exists, assert_not_found, new_user, now, page, seed_user, unique,
 };
 
 /// A provisional user: no subject and no optional field.
@@ -209,4 +212,166 @@ pub async fn find_by_email_ignores_case_and_is_bounded(repos: &Repositories) {
             .expect("find_by_email_ci")
             .is_empty()
     );
+}
+
+/// Inserts an active user with this e-mail address (or none).
+async fn seed_with_email(repos: &Repositories, email: Option<&str>) -> User {
+    let user = User {
+        email: email.map(|e| Email::parse(e).expect("an email")),
+        ..new_user()
+    };
+    repos.users.insert(&user).await.expect("insert a user");
+    user
+}
+
+/// The fragment of a query.
+fn fragment(query: &str) -> Option<EmailFragment> {
+    EmailFragment::parse(query).expect("a valid query")
+}
+
+/// Every page of `list_active(query)` of `size`, following the cursors; checks that each
+/// call returns at most `size + 1` items.
+async fn all_active(repos: &Repositories, query: &str, size: i32) -> Vec<User> {
+    let mut after: Option<UserCursor> = None;
+    let mut items = Vec::new();
+    for _ in 0..1000 {
+        let request = page(size, after);
+        let fetched = repos
+            .users
+            .list_active(fragment(query), &request)
+            .await
+            .expect("list_active");
+        assert!(
+            fetched.len() <= request.size.get() as usize + 1,
+            "at most size + 1 items, got {}",
+            fetched.len()
+        );
+        let page = Page::from_overfetch(fetched, request.size, |user| user.id);
+        items.extend(page.items);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return items,
+        }
+    }
+    panic!("the listing never ends");
+}
+
+/// `list_active` lists active users only, newest first (by id, descending); without a
+/// fragment users without e-mail are listed too.
+pub async fn list_active_is_newest_first_and_skips_inactive_users(repos: &Repositories) {
+    let tag = unique();
+    let older = seed_with_email(repos, Some(&format!("older.{tag}@example.org"))).await;
+    let inactive = User {
+        email: Some(Email::parse(&format!("gone.{tag}@example.org")).expect("an email")),
+        is_active: false,
+        ..new_user()
+    };
+    repos.users.insert(&inactive).await.expect("insert");
+    let newer = seed_with_email(repos, Some(&format!("newer.{tag}@example.org"))).await;
+    let no_email = seed_with_email(repos, None).await;
+
+    assert_eq!(
+        all_active(repos, &tag, 100).await,
+        vec![newer.clone(), older.clone()],
+        "the matching active users, newest first"
+    );
+    let everyone = all_active(repos, "", 100).await;
+    for user in [&older, &newer, &no_email] {
+        assert!(everyone.contains(user), "{:?} is listed", user.email);
+    }
+    assert!(
+        everyone.iter().all(|u| u.is_active && u.id != inactive.id),
+        "inactive users are never listed"
+    );
+    let ids: Vec<UserId> = everyone.iter().map(|u| u.id).collect();
+    let mut sorted = ids.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert_eq!(ids, sorted, "newest first");
+}
+
+/// A fragment matches anywhere in the address (local part or domain), ignoring case.
+pub async fn list_active_filters_by_fragment_ignoring_case(repos: &Repositories) {
+    let tag = unique();
+    let ana = seed_with_email(repos, Some(&format!("Ana.{tag}@Example.org"))).await;
+    let bob = seed_with_email(repos, Some(&format!("bob.{tag}@sub.example.net"))).await;
+    seed_with_email(repos, Some(&format!("carol.{}@example.org", unique()))).await;
+
+    assert_eq!(
+        all_active(repos, &format!("ANA.{}", tag.to_uppercase()), 100).await,
+        vec![ana.clone()]
+    );
+    assert_eq!(
+        all_active(repos, &format!("a.{tag}@EXAMPLE"), 100).await,
+        vec![ana.clone()]
+    );
+    assert_eq!(
+        all_active(repos, &tag.to_uppercase(), 100).await,
+        vec![bob.clone(), ana]
+    );
+    assert_eq!(
+        all_active(repos, &format!("{tag}@SUB.example.NET"), 100).await,
+        vec![bob]
+    );
+    assert!(
+        all_active(repos, &format!("nobody.{tag}"), 100)
+            .await
+            .is_empty()
+    );
+}
+
+/// `%`, `_` and `\` in a fragment are plain characters, not wildcards nor escapes.
+pub async fn list_active_treats_like_wildcards_literally(repos: &Repositories) {
+    let tag = unique();
+    let percent = seed_with_email(repos, Some(&format!("100%{tag}@example.org"))).await;
+    let underscore = seed_with_email(repos, Some(&format!("a_b{tag}@example.org"))).await;
+    let backslash = seed_with_email(repos, Some(&format!("c\\d{tag}@example.org"))).await;
+    // What the fragments would match if they were patterns.
+    seed_with_email(repos, Some(&format!("100x{tag}@example.org"))).await;
+    seed_with_email(repos, Some(&format!("axb{tag}@example.org"))).await;
+    seed_with_email(repos, Some(&format!("cd{tag}@example.org"))).await;
+
+    assert_eq!(
+        all_active(repos, &format!("0%{tag}"), 100).await,
+        vec![percent]
+    );
+    assert_eq!(
+        all_active(repos, &format!("a_b{tag}"), 100).await,
+        vec![underscore]
+    );
+    assert_eq!(
+        all_active(repos, &format!("c\\d{tag}"), 100).await,
+        vec![backslash]
+    );
+    assert!(all_active(repos, &format!("%%{tag}"), 100).await.is_empty());
+    assert!(all_active(repos, &format!("__{tag}"), 100).await.is_empty());
+}
+
+/// Pages follow the cursor: every matching user once, in order, whatever the page size.
+pub async fn list_active_pages_completely_without_duplicates(repos: &Repositories) {
+    let tag = unique();
+    let mut expected = Vec::new();
+    for n in 0..7 {
+        expected.push(seed_with_email(repos, Some(&format!("user{n}.{tag}@example.org"))).await);
+    }
+    expected.reverse();
+
+    let first = repos
+        .users
+        .list_active(fragment(&tag), &page(2, None))
+        .await
+        .expect("first page");
+    assert_eq!(first, expected[..3], "a page fetches size + 1 items");
+    let second = repos
+        .users
+        .list_active(fragment(&tag), &page(2, Some(expected[1].id)))
+        .await
+        .expect("second page");
+    assert_eq!(second, expected[2..5], "strictly after the cursor");
+
+    for size in [1, 2, 3, 7, 100] {
+        let listed = all_active(repos, &tag, size).await;
+        assert_eq!(listed, expected, "size {size}");
+        let distinct: HashSet<UserId> = listed.iter().map(|u| u.id).collect();
+        assert_eq!(distinct.len(), listed.len(), "no duplicates at size {size}");
+    }
 }

@@ -19,7 +19,24 @@ fn claims(sub: &str) -> IdentityClaims {
 }
 
 fn service(users: MockUserRepository) -> UserService {
-    UserService::new(Arc::new(users), clock())
+    UserService::new(Arc::new(users), clock(), UserSettings::default())
+}
+
+fn listing(users: MockUserRepository) -> UserService {
+    UserService::new(
+        Arc::new(users),
+        clock(),
+        UserSettings {
+            allow_listing: true,
+        },
+    )
+}
+
+fn page(size: i32, after: Option<UserCursor>) -> PageRequest<UserCursor> {
+    PageRequest {
+        size: crate::page::PageSize::from_request(size).unwrap(),
+        after,
+    }
 }
 
 #[test]
@@ -254,4 +271,102 @@ fn a_session_user_counts_while_it_exists_and_is_active() {
     assert!(block_on(svc.active(active_id)).unwrap().is_some());
     assert!(block_on(svc.active(inactive_id)).unwrap().is_none());
     assert!(block_on(svc.active(UserId::new())).unwrap().is_none());
+}
+
+#[test]
+fn listing_is_off_by_default_and_then_never_queries_the_store() {
+    // No expectation: a call to the repository would panic.
+    let svc = service(MockUserRepository::new());
+    let me = Caller::User(user("me"));
+    for query in ["", "ana", &"x".repeat(300)] {
+        let listed = block_on(svc.list(&me, query, &page(0, None))).unwrap();
+        assert_eq!(listed.items, Vec::new());
+        assert_eq!(listed.next, None);
+    }
+    assert_eq!(
+        outcome(&block_on(svc.list(
+            &Caller::anonymous(),
+            "",
+            &page(0, None)
+        ))),
+        "401"
+    );
+}
+
+#[test]
+fn anonymous_callers_cannot_list_even_when_listing_is_allowed() {
+    let svc = listing(MockUserRepository::new());
+    assert_eq!(
+        outcome(&block_on(svc.list(
+            &Caller::anonymous(),
+            "ana",
+            &page(0, None)
+        ))),
+        "401"
+    );
+}
+
+#[test]
+fn listing_passes_the_trimmed_fragment_and_the_page_to_the_store() {
+    let found = vec![user("a"), user("b"), user("c")];
+    let after = UserId::new();
+    let mut users = MockUserRepository::new();
+    let rows = found.clone();
+    users
+        .expect_list_active()
+        .times(1)
+        .withf(move |email, page| {
+            email.as_ref().map(EmailFragment::as_str) == Some("Ana@Example")
+                && page.size.get() == 2
+                && page.after == Some(after)
+        })
+        .returning(move |_, _| Ok(rows.clone()));
+    let listed = block_on(listing(users).list(
+        &Caller::User(user("me")),
+        "  Ana@Example ",
+        &page(2, Some(after)),
+    ))
+    .unwrap();
+    // The third row only tells that more exist: the next page starts after the second.
+    assert_eq!(listed.items, found[..2].to_vec());
+    assert_eq!(listed.next, Some(found[1].id));
+}
+
+#[test]
+fn a_blank_query_lists_every_active_user_and_the_last_page_has_no_next() {
+    let found = vec![user("a")];
+    let mut users = MockUserRepository::new();
+    let rows = found.clone();
+    users
+        .expect_list_active()
+        .times(1)
+        .withf(|email, page| email.is_none() && page.after.is_none())
+        .returning(move |_, _| Ok(rows.clone()));
+    let listed =
+        block_on(listing(users).list(&Caller::User(user("me")), "   ", &page(0, None))).unwrap();
+    assert_eq!(listed.items, found);
+    assert_eq!(listed.next, None);
+}
+
+#[test]
+fn an_overlong_query_is_invalid_on_q_and_never_reaches_the_store() {
+    let svc = listing(MockUserRepository::new());
+    let result = block_on(svc.list(&Caller::User(user("me")), &"a".repeat(255), &page(0, None)));
+    match result {
+        Err(Error::Invalid(violations)) => assert_eq!(violations[0].field, "q"),
+        other => panic!("expected Invalid on q, got {other:?}"),
+    }
+}
+
+#[test]
+fn store_failures_are_passed_on() {
+    let mut users = MockUserRepository::new();
+    users
+        .expect_list_active()
+        .returning(|_, _| Err(Error::unavailable("database", "down")));
+    let result = block_on(listing(users).list(&Caller::User(user("me")), "", &page(0, None)));
+    assert!(
+        matches!(result, Err(Error::Unavailable { .. })),
+        "{result:?}"
+    );
 }
